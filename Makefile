@@ -1,0 +1,98 @@
+# mdlgate - build, test, run.
+#
+#   make            build build/mdlgate and build/libmdlgate.a (installs deps first)
+#   make test       build and run every test (unit, conformance, interop)
+#   make test SANITIZE=1   the same with ASan + UBSan (objects in build/san)
+#   make run        start the service on embedded defaults
+#   make bench      run the verification benchmark
+#   make fuzz       build the libFuzzer target (clang); make fuzz-run FUZZ_SECONDS=60
+#   make deps       install missing Debian packages (apt-get, non-interactive)
+
+SHELL := /bin/bash
+SHARED ?= $(abspath ../shared)
+export MDLG_SHARED := $(SHARED)
+
+ifeq ($(SANITIZE),1)
+B := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT := -O1
+else
+B := build
+SANFLAGS :=
+OPT := -O2
+endif
+
+CC ?= cc
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+        -Wno-missing-field-initializers
+CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -MMD -MP
+LDFLAGS := $(SANFLAGS)
+LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lz -lpthread
+
+DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-dev \
+            libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev clang \
+            libclang-rt-14-dev xxd nodejs npm python3
+
+LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+CLI_SRCS := $(wildcard src/cli/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(B)/obj/%.o)
+SUPPORT_SRCS := $(wildcard tests/support/*.c)
+SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(B)/obj/%.o)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
+
+.PHONY: all deps test unit-test interop-test run bench fuzz fuzz-run clean check-includes
+.DEFAULT_GOAL := all
+
+all: deps $(B)/mdlgate $(B)/libmdlgate.a
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(B)/libmdlgate.a: $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/mdlgate: $(CLI_OBJS) $(B)/libmdlgate.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(B)/libmdlgate.a $(LIBS)
+
+$(B)/tests/%: $(B)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(B)/libmdlgate.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(B)/libmdlgate.a $(LIBS) -lcmocka
+
+test: deps check-includes $(B)/mdlgate $(TEST_BINS)
+	@tests/run-tests.sh $(B) $(TEST_BINS)
+
+check-includes:
+	@tests/check-includes.sh
+
+run: all
+	$(B)/mdlgate serve
+
+bench: all
+	$(B)/mdlgate bench
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	$(MAKE) -f tests/fuzz/fuzz.mk
+
+fuzz-run: fuzz
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

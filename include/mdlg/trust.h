@@ -1,0 +1,126 @@
+/*
+ * trust.h - trust anchors per jurisdiction and Document Signer validation.
+ *
+ * A trust set (mdlg_trust) holds IACA certificates, each belonging to one
+ * jurisdiction ("US-CA", "US" for a country-wide IACA, "NL", or a non-state
+ * class such as "_wallet-issued" / "_test"). Once built it is read-only and
+ * may be shared between threads; a new set is built and swapped in to change
+ * trust (the service does that on SIGHUP).
+ *
+ * mdlg_trust_verify_ds() validates an x5chain (leaf = Document Signer first)
+ * against the set at time `now` with OpenSSL's X509_STORE (check time set to
+ * `now`), then applies the ISO 18013-5 Annex B profile checks. Anchors are
+ * indexed (hash tables by subject and by fingerprint), so the cost of a
+ * lookup does not grow with the number of anchors. Chain results are cached
+ * per (DS certificate, trust set); validity against `now` is rechecked on
+ * every call.
+ */
+#ifndef MDLG_TRUST_H
+#define MDLG_TRUST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#include "mdlg/bytes.h"
+#include "mdlg/crypto.h"
+#include "mdlg/err.h"
+
+typedef struct mdlg_trust mdlg_trust;
+
+enum mdlg_policy {
+    MDLG_POLICY_STRICT = 0,   /* 18013-5 as written */
+    MDLG_POLICY_LENIENT = 1,  /* tolerate the named deviations below, and report them */
+};
+
+/*
+ * Named leniencies: each tolerated deviation sets a bit, and the verdict
+ * lists it by name (mdlg_leniency_name). In strict policy these deviations
+ * are errors instead.
+ */
+enum mdlg_leniency {
+    MDLG_LENIENT_CRL_DP_NOT_URI = 1u << 0,      /* CRL distribution point is not a URI */
+    MDLG_LENIENT_ANCHOR_IS_SIGNER = 1u << 1,    /* x5chain leaf is itself a pinned anchor */
+    MDLG_LENIENT_CERT_PROFILE = 1u << 2,        /* other Annex B profile deviations */
+    MDLG_LENIENT_TDATE_FRACTION = 1u << 3,      /* tdate with fractional seconds */
+    MDLG_LENIENT_DEVICE_PAYLOAD_ATTACHED = 1u << 4, /* deviceSignature carries the payload */
+    MDLG_LENIENT_CERT_SERIAL = 1u << 5,         /* serial negative or > 20 octets */
+    MDLG_LENIENT_EMPTY_DOCUMENT_ERRORS = 1u << 6, /* documentErrors: [] */
+};
+#define MDLG_LENIENCY_COUNT 7
+
+/* Stable snake_case name of one leniency bit ("crl_dp_not_uri"), or NULL. */
+const char *mdlg_leniency_name(uint32_t bit);
+
+/* New empty set. Returns NULL on allocation failure. */
+mdlg_trust *mdlg_trust_new(void);
+void mdlg_trust_free(mdlg_trust *t);
+
+/*
+ * Adds every certificate in a PEM buffer as an anchor. `jurisdiction` may be
+ * NULL: it is then derived from the certificate subject (C, plus ST mapped to
+ * its ISO 3166-2 code: C=US, ST=California -> "US-CA"; C=US alone -> "US").
+ * Duplicates (same SHA-256) are ignored. Returns CERT_MALFORMED if the buffer
+ * holds no certificate.
+ */
+mdlg_err mdlg_trust_add_pem(mdlg_trust *t, const char *pem, size_t len,
+                            const char *jurisdiction) MDLG_WARN_UNUSED;
+mdlg_err mdlg_trust_add_der(mdlg_trust *t, const uint8_t *der, size_t len,
+                            const char *jurisdiction) MDLG_WARN_UNUSED;
+/* Reads a PEM file (IO if unreadable). */
+mdlg_err mdlg_trust_add_file(mdlg_trust *t, const char *path,
+                             const char *jurisdiction) MDLG_WARN_UNUSED;
+/*
+ * Loads a trust directory: each subdirectory is a jurisdiction
+ * (trust-dir/US-CA/*.pem -> "US-CA"); names starting with '.' are skipped.
+ */
+mdlg_err mdlg_trust_load_dir(mdlg_trust *t, const char *dir) MDLG_WARN_UNUSED;
+
+size_t mdlg_trust_count(const mdlg_trust *t);
+
+/* Result of validating one Document Signer chain. */
+struct mdlg_chain_result {
+    mdlg_err err;               /* OK, or the first failure */
+    const char *err_detail;     /* static text for err, or NULL */
+    char jurisdiction[32];      /* the anchor's jurisdiction ("US-CA") */
+    char ds_subject[256];       /* DS subject, RFC 2253 one-line */
+    char ds_country[4];         /* DS subject C ("" if absent) */
+    char ds_state[64];          /* DS subject ST as written ("" if absent) */
+    char ds_state_code[16];     /* ST as ISO 3166-2 ("US-CA"), "" if unknown/absent */
+    uint8_t anchor_sha256[32];
+    uint8_t ds_sha256[32];
+    int64_t ds_not_before;      /* unix seconds */
+    int64_t ds_not_after;
+    uint32_t leniencies;        /* enum mdlg_leniency bits applied */
+    bool cached;                /* chain result came from the cache */
+    mdlg_pkey *ds_key;          /* DS public key (owned by the result) */
+};
+
+/*
+ * Validates x5chain[0..n) (DER, leaf first; further entries are offered as
+ * intermediates, an entry equal to an anchor is ignored) against `t` at
+ * `now` (unix seconds) under `policy`. `use_cache` lets the chain result be
+ * reused for the same DS certificate and trust set (time is still checked).
+ * On return *out is filled (also on failure, as far as known); the caller
+ * must call mdlg_chain_result_clear() to release ds_key.
+ * Returns out->err.
+ *
+ * Error codes: CERT_MALFORMED, LIMIT_X5CHAIN, LIMIT_CERT_SIZE, NO_ANCHORS,
+ * CHAIN_UNTRUSTED, CERT_EXPIRED, CERT_NOT_YET_VALID, CHAIN_INVALID,
+ * DS_PROFILE_KEY_USAGE, DS_PROFILE_EKU, DS_PROFILE_IS_CA, IACA_PROFILE_NOT_CA,
+ * IACA_PROFILE_KEY_USAGE, DS_PROFILE_COUNTRY, DS_PROFILE_STATE, CERT_PROFILE.
+ */
+mdlg_err mdlg_trust_verify_ds(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
+                              int64_t now, enum mdlg_policy policy, bool use_cache,
+                              struct mdlg_chain_result *out);
+
+void mdlg_chain_result_clear(struct mdlg_chain_result *r);
+
+/*
+ * Maps a US state/territory name or code ("California", "CA", "US-CA") to
+ * its ISO 3166-2 code for country `c`; writes "" if unknown. Used to compare
+ * issuing_jurisdiction with certificate ST values.
+ */
+void mdlg_jurisdiction_normalize(const char *c, const char *st, char out[16]);
+
+#endif

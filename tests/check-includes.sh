@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Enforces the narrow seams of architecture.md: which directories may include
+# which third-party headers. Prints offenders and fails.
+set -u
+rc=0
+check() { # pattern allowed-dirs-regex
+    local pat=$1 allowed=$2
+    while IFS= read -r f; do
+        [[ $f =~ $allowed ]] && continue
+        echo "check-includes: $f includes $pat (only $allowed may)"; rc=1
+    done < <(grep -rl --include='*.c' --include='*.h' -E "#include *<$pat" src include)
+}
+check 'openssl/' '^src/(crypto|trust)/'
+check 'cbor\.h|cbor/' '^src/cbor/'
+check 'microhttpd\.h' '^src/api/'
+check 'jansson\.h' '^src/(api|cli|json)/'
+check 'curl/' '^src/(trust|net)/'
+exit $rc
