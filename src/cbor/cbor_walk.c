@@ -1,0 +1,425 @@
+/*
+ * cbor_walk.c - bounded CBOR reader over libcbor's cbor_stream_decode().
+ * see mdlg/cbor.h
+ *
+ * cbor_stream_decode() decodes one head (or one definite string) per call and
+ * reports it through callbacks; it never allocates. This file keeps the
+ * structure: an explicit stack of open containers (depth <= MDLG_MAX_DEPTH),
+ * one mdlg_cbor_item per data item, counts checked against the bytes left
+ * before they drive anything, and duplicate keys checked when a map closes.
+ */
+#include <cbor.h>
+#include <string.h>
+
+#include "mdlg/cbor.h"
+#include "mdlg/limits.h"
+
+/* What the last callback reported. */
+enum head_kind { H_NONE, H_LEAF, H_CONTAINER, H_INDEF, H_BREAK };
+
+struct head {
+    enum head_kind kind;
+    uint8_t type;
+    uint64_t value;    /* container count, tag number, uint, simple value */
+    double f;
+    struct mdlg_bytes s;
+};
+
+/* An open container on the stack. */
+struct frame {
+    uint32_t idx;        /* its item */
+    uint64_t remaining;  /* children still expected (definite) */
+    uint32_t children;   /* children seen */
+    bool indefinite;
+};
+
+struct walker {
+    struct mdlg_cbor_doc *doc;
+    size_t pos;
+    struct frame stack[MDLG_MAX_DEPTH + 1];
+    unsigned depth;
+    struct head h;
+    mdlg_err err;
+    size_t err_off;
+};
+
+/* ---- libcbor callbacks: record the head, nothing else ---- */
+
+static void set_leaf(void *ctx, uint8_t type, uint64_t v)
+{
+    struct head *h = &((struct walker *)ctx)->h;
+    h->kind = H_LEAF;
+    h->type = type;
+    h->value = v;
+}
+
+static void cb_u8(void *c, uint8_t v) { set_leaf(c, MDLG_CBOR_UINT, v); }
+static void cb_u16(void *c, uint16_t v) { set_leaf(c, MDLG_CBOR_UINT, v); }
+static void cb_u32(void *c, uint32_t v) { set_leaf(c, MDLG_CBOR_UINT, v); }
+static void cb_u64(void *c, uint64_t v) { set_leaf(c, MDLG_CBOR_UINT, v); }
+static void cb_n8(void *c, uint8_t v) { set_leaf(c, MDLG_CBOR_NEGINT, v); }
+static void cb_n16(void *c, uint16_t v) { set_leaf(c, MDLG_CBOR_NEGINT, v); }
+static void cb_n32(void *c, uint32_t v) { set_leaf(c, MDLG_CBOR_NEGINT, v); }
+static void cb_n64(void *c, uint64_t v) { set_leaf(c, MDLG_CBOR_NEGINT, v); }
+
+static void set_string(void *ctx, uint8_t type, cbor_data p, size_t n)
+{
+    set_leaf(ctx, type, 0);
+    ((struct walker *)ctx)->h.s = mdlg_bytes_make(p, n);
+}
+
+static void cb_bstr(void *c, cbor_data p, size_t n) { set_string(c, MDLG_CBOR_BSTR, p, n); }
+static void cb_tstr(void *c, cbor_data p, size_t n) { set_string(c, MDLG_CBOR_TSTR, p, n); }
+
+static void set_container(void *ctx, enum head_kind kind, uint8_t type, uint64_t n)
+{
+    struct head *h = &((struct walker *)ctx)->h;
+    h->kind = kind;
+    h->type = type;
+    h->value = n;
+}
+
+static void cb_bstr_indef(void *c) { set_container(c, H_INDEF, MDLG_CBOR_BSTR, 0); }
+static void cb_tstr_indef(void *c) { set_container(c, H_INDEF, MDLG_CBOR_TSTR, 0); }
+static void cb_array(void *c, size_t n) { set_container(c, H_CONTAINER, MDLG_CBOR_ARRAY, n); }
+static void cb_array_indef(void *c) { set_container(c, H_INDEF, MDLG_CBOR_ARRAY, 0); }
+static void cb_map(void *c, size_t n) { set_container(c, H_CONTAINER, MDLG_CBOR_MAP, n); }
+static void cb_map_indef(void *c) { set_container(c, H_INDEF, MDLG_CBOR_MAP, 0); }
+static void cb_tag(void *c, uint64_t t) { set_container(c, H_CONTAINER, MDLG_CBOR_TAG, t); }
+
+static void set_float(void *ctx, double f)
+{
+    set_leaf(ctx, MDLG_CBOR_FLOAT, 0);
+    ((struct walker *)ctx)->h.f = f;
+}
+
+static void cb_f2(void *c, float f) { set_float(c, f); }
+static void cb_f4(void *c, float f) { set_float(c, f); }
+static void cb_f8(void *c, double f) { set_float(c, f); }
+static void cb_undef(void *c) { set_leaf(c, MDLG_CBOR_SIMPLE, MDLG_CBOR_UNDEFINED); }
+static void cb_null(void *c) { set_leaf(c, MDLG_CBOR_SIMPLE, MDLG_CBOR_NULL); }
+static void cb_bool(void *c, bool v) { set_leaf(c, MDLG_CBOR_SIMPLE, v ? MDLG_CBOR_TRUE : MDLG_CBOR_FALSE); }
+static void cb_break(void *c) { ((struct walker *)c)->h.kind = H_BREAK; }
+
+/* Field names in libcbor 0.8 are misleadingly documented; these are by role. */
+static const struct cbor_callbacks walk_callbacks = {
+    .uint8 = cb_u8, .uint16 = cb_u16, .uint32 = cb_u32, .uint64 = cb_u64,
+    .negint8 = cb_n8, .negint16 = cb_n16, .negint32 = cb_n32, .negint64 = cb_n64,
+    .byte_string = cb_bstr, .byte_string_start = cb_bstr_indef,
+    .string = cb_tstr, .string_start = cb_tstr_indef,
+    .array_start = cb_array, .indef_array_start = cb_array_indef,
+    .map_start = cb_map, .indef_map_start = cb_map_indef,
+    .tag = cb_tag,
+    .float2 = cb_f2, .float4 = cb_f4, .float8 = cb_f8,
+    .undefined = cb_undef, .null = cb_null, .boolean = cb_bool,
+    .indef_break = cb_break,
+};
+
+/* ---- small helpers ---- */
+
+static mdlg_err fail(struct walker *w, mdlg_err e, size_t off)
+{
+    if (w->err == MDLG_E_OK) {
+        w->err = e;
+        w->err_off = off;
+    }
+    return e;
+}
+
+/* Size of the head that starts with initial byte ib (1 + argument bytes). */
+static size_t head_size(uint8_t ib)
+{
+    uint8_t ai = ib & 0x1f;
+    if (ai < 24 || ai == 31)
+        return 1;
+    if (ai <= 27)
+        return 1 + ((size_t)1 << (ai - 24));
+    return 1;
+}
+
+/* RFC 3629 UTF-8 validity (no overlongs, no surrogates, <= U+10FFFF). */
+static bool utf8_valid(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = p[i];
+        size_t k;
+        uint32_t cp, min;
+        if (c < 0x80) { i++; continue; }
+        if ((c & 0xe0) == 0xc0) { k = 1; cp = c & 0x1f; min = 0x80; }
+        else if ((c & 0xf0) == 0xe0) { k = 2; cp = c & 0x0f; min = 0x800; }
+        else if ((c & 0xf8) == 0xf0) { k = 3; cp = c & 0x07; min = 0x10000; }
+        else return false;
+        if (n - i <= k)
+            return false;
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + j] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += k + 1;
+    }
+    return true;
+}
+
+/*
+ * Simple values other than false/true/null/undefined (e0..f3, f8 xx):
+ * libcbor 0.8's streaming decoder rejects them, so read them here.
+ * Returns the head size consumed, 0 if `ib` is not such a head, or sets err.
+ */
+static size_t read_other_simple(struct walker *w, const uint8_t *p, size_t left)
+{
+    if (p[0] >= 0xe0 && p[0] <= 0xf3) {
+        set_leaf(w, MDLG_CBOR_SIMPLE, p[0] & 0x1f);
+        return 1;
+    }
+    if (p[0] != 0xf8)
+        return 0;
+    if (left < 2) {
+        fail(w, MDLG_E_CBOR_TRUNCATED, w->pos);
+        return 0;
+    }
+    if (p[1] < 32) {   /* RFC 8949 3.3: not well-formed */
+        fail(w, MDLG_E_CBOR_MALFORMED, w->pos);
+        return 0;
+    }
+    set_leaf(w, MDLG_CBOR_SIMPLE, p[1]);
+    return 2;
+}
+
+/* Decodes the next head at w->pos into w->h; returns bytes consumed or 0 on error. */
+static size_t next_head(struct walker *w)
+{
+    const uint8_t *p = w->doc->buf + w->pos;
+    size_t left = w->doc->len - w->pos;
+    w->h.kind = H_NONE;
+    if (left == 0) {
+        fail(w, MDLG_E_CBOR_TRUNCATED, w->pos);
+        return 0;
+    }
+    size_t n = read_other_simple(w, p, left);
+    if (n > 0 || w->err != MDLG_E_OK)
+        return n;
+    struct cbor_decoder_result r = cbor_stream_decode(p, left, &walk_callbacks, w);
+    if (r.status == CBOR_DECODER_NEDATA) {
+        bool string = (p[0] >> 5) == 2 || (p[0] >> 5) == 3;
+        mdlg_err e = (string && left >= head_size(p[0])) ? MDLG_E_CBOR_LENGTH_EXCEEDS_INPUT
+                                                          : MDLG_E_CBOR_TRUNCATED;
+        fail(w, e, w->pos);
+        return 0;
+    }
+    if (r.status != CBOR_DECODER_FINISHED || w->h.kind == H_NONE || r.read == 0) {
+        fail(w, MDLG_E_CBOR_MALFORMED, w->pos);
+        return 0;
+    }
+    return r.read;
+}
+
+/* ---- duplicate keys ---- */
+
+static bool keys_equal(const struct mdlg_cbor_doc *d, uint32_t a, uint32_t b)
+{
+    const struct mdlg_cbor_item *x = &d->items[a], *y = &d->items[b];
+    if (x->type != y->type)
+        return false;
+    switch (x->type) {
+    case MDLG_CBOR_UINT:
+    case MDLG_CBOR_NEGINT:
+    case MDLG_CBOR_SIMPLE:
+        return x->v.u == y->v.u;
+    case MDLG_CBOR_BSTR:
+    case MDLG_CBOR_TSTR:
+        if (!x->indefinite && !y->indefinite)
+            return mdlg_bytes_eq(x->v.s, y->v.s);
+        break;
+    default:
+        break;
+    }
+    return mdlg_bytes_eq(mdlg_cbor_span(d, a), mdlg_cbor_span(d, b));
+}
+
+/* Checks the map at index m (complete) for repeated keys. */
+static mdlg_err check_duplicates(struct walker *w, uint32_t m)
+{
+    const struct mdlg_cbor_doc *d = w->doc;
+    for (uint32_t k = mdlg_cbor_first(d, m); k != MDLG_CBOR_NONE;) {
+        uint32_t v = d->items[k].end;
+        for (uint32_t j = d->items[v].end; j < d->items[m].end;) {
+            if (keys_equal(d, k, j))
+                return fail(w, MDLG_E_CBOR_DUPLICATE_KEY, d->items[j].off);
+            j = d->items[d->items[j].end].end;   /* skip value */
+        }
+        k = d->items[v].end < d->items[m].end ? d->items[v].end : MDLG_CBOR_NONE;
+    }
+    return MDLG_E_OK;
+}
+
+/* ---- structure ---- */
+
+/* Checks a new child against its parent frame (chunk rules, size limits). */
+static mdlg_err check_child(struct walker *w, const struct head *h, size_t off)
+{
+    if (w->depth == 0)
+        return MDLG_E_OK;
+    struct frame *f = &w->stack[w->depth - 1];
+    const struct mdlg_cbor_item *parent = &w->doc->items[f->idx];
+    if ((parent->type == MDLG_CBOR_BSTR || parent->type == MDLG_CBOR_TSTR) &&
+        (h->kind != H_LEAF || h->type != parent->type))
+        return fail(w, MDLG_E_CBOR_MALFORMED, off);   /* chunk of another kind */
+    if (f->indefinite) {
+        uint32_t limit = parent->type == MDLG_CBOR_MAP ? 2 * MDLG_MAX_MAP_ENTRIES
+                                                        : MDLG_MAX_ARRAY_ITEMS;
+        if (f->children + 1 > limit)
+            return fail(w, parent->type == MDLG_CBOR_MAP ? MDLG_E_LIMIT_MAP_ENTRIES
+                                                         : MDLG_E_LIMIT_ARRAY_ITEMS, off);
+    }
+    return MDLG_E_OK;
+}
+
+/* Checks a declared container count before it is trusted. */
+static mdlg_err check_count(struct walker *w, const struct head *h, size_t after)
+{
+    uint64_t n = h->value;
+    size_t left = w->doc->len - after;
+    if (h->type == MDLG_CBOR_MAP) {
+        if (n > MDLG_MAX_MAP_ENTRIES)
+            return fail(w, MDLG_E_LIMIT_MAP_ENTRIES, w->pos);
+        n *= 2;
+    } else if (h->type == MDLG_CBOR_ARRAY && n > MDLG_MAX_ARRAY_ITEMS) {
+        return fail(w, MDLG_E_LIMIT_ARRAY_ITEMS, w->pos);
+    } else if (h->type == MDLG_CBOR_TAG) {
+        n = 1;
+    }
+    if (n > left)
+        return fail(w, MDLG_E_CBOR_LENGTH_EXCEEDS_INPUT, w->pos);
+    if (n > (uint64_t)(w->doc->cap - w->doc->n))
+        return fail(w, MDLG_E_CBOR_TOO_MANY_ITEMS, w->pos);
+    return MDLG_E_OK;
+}
+
+/* Records a new item for head h at offset off; returns its index. */
+static uint32_t add_item(struct walker *w, const struct head *h, size_t off)
+{
+    struct mdlg_cbor_doc *d = w->doc;
+    uint32_t i = d->n++;
+    struct mdlg_cbor_item *it = &d->items[i];
+    memset(it, 0, sizeof *it);
+    it->type = h->type;
+    it->indefinite = h->kind == H_INDEF;
+    it->depth = (uint16_t)w->depth;
+    it->off = off;
+    it->end = i + 1;
+    if (h->type == MDLG_CBOR_FLOAT)
+        it->v.f = h->f;
+    else if (h->kind == H_LEAF && (h->type == MDLG_CBOR_BSTR || h->type == MDLG_CBOR_TSTR))
+        it->v.s = h->s;
+    else
+        it->v.u = h->value;
+    if (h->kind == H_CONTAINER)
+        it->count = h->type == MDLG_CBOR_TAG ? 1 : (uint32_t)h->value;
+    return i;
+}
+
+/* Closes finished containers after an item ended at w->pos. */
+static mdlg_err close_frames(struct walker *w)
+{
+    while (w->depth > 0) {
+        struct frame *f = &w->stack[w->depth - 1];
+        f->children++;
+        if (f->indefinite || --f->remaining > 0)
+            return MDLG_E_OK;
+        struct mdlg_cbor_item *it = &w->doc->items[f->idx];
+        it->end = w->doc->n;
+        it->len = w->pos - it->off;
+        w->depth--;
+        if (it->type == MDLG_CBOR_MAP && check_duplicates(w, f->idx) != MDLG_E_OK)
+            return w->err;
+    }
+    return MDLG_E_OK;
+}
+
+/* Handles a break: closes the innermost indefinite container. */
+static mdlg_err on_break(struct walker *w, size_t off)
+{
+    if (w->depth == 0 || !w->stack[w->depth - 1].indefinite)
+        return fail(w, MDLG_E_CBOR_MALFORMED, off);
+    struct frame *f = &w->stack[w->depth - 1];
+    struct mdlg_cbor_item *it = &w->doc->items[f->idx];
+    if (it->type == MDLG_CBOR_MAP && f->children % 2 != 0)
+        return fail(w, MDLG_E_CBOR_MALFORMED, off);   /* key without value */
+    it->count = it->type == MDLG_CBOR_MAP ? f->children / 2 : f->children;
+    it->end = w->doc->n;
+    it->len = w->pos - it->off;
+    w->depth--;
+    if (it->type == MDLG_CBOR_MAP && check_duplicates(w, f->idx) != MDLG_E_OK)
+        return w->err;
+    return close_frames(w);
+}
+
+/* Opens a container (definite with count > 0, indefinite, or a tag). */
+static mdlg_err open_frame(struct walker *w, uint32_t idx, const struct head *h)
+{
+    if (w->depth >= MDLG_MAX_DEPTH)
+        return fail(w, MDLG_E_CBOR_TOO_DEEP, w->doc->items[idx].off);
+    struct frame *f = &w->stack[w->depth++];
+    f->idx = idx;
+    f->children = 0;
+    f->indefinite = h->kind == H_INDEF;
+    f->remaining = h->type == MDLG_CBOR_TAG ? 1
+                 : h->type == MDLG_CBOR_MAP ? 2 * h->value : h->value;
+    return MDLG_E_OK;
+}
+
+/* One step: read a head at w->pos and update the structure. */
+static mdlg_err step(struct walker *w)
+{
+    size_t off = w->pos;
+    size_t n = next_head(w);
+    if (n == 0)
+        return w->err;
+    w->pos += n;
+    struct head h = w->h;
+    if (h.kind == H_BREAK)
+        return on_break(w, off);
+    if (check_child(w, &h, off) != MDLG_E_OK)
+        return w->err;
+    if (h.kind == H_CONTAINER && check_count(w, &h, w->pos) != MDLG_E_OK)
+        return w->err;
+    if (w->doc->n >= w->doc->cap)
+        return fail(w, MDLG_E_CBOR_TOO_MANY_ITEMS, off);
+    if (h.kind == H_LEAF && h.type == MDLG_CBOR_TSTR && !utf8_valid(h.s.ptr, h.s.len))
+        return fail(w, MDLG_E_CBOR_INVALID_UTF8, off);
+    uint32_t idx = add_item(w, &h, off);
+    if (h.kind == H_INDEF || (h.kind == H_CONTAINER && (h.value > 0 || h.type == MDLG_CBOR_TAG)))
+        return open_frame(w, idx, &h);
+    w->doc->items[idx].len = w->pos - off;
+    return close_frames(w);
+}
+
+mdlg_err mdlg_cbor_parse(struct mdlg_cbor_doc *doc, const uint8_t *buf, size_t len,
+                         struct mdlg_cbor_item *items, uint32_t cap, struct mdlg_diag *diag)
+{
+    struct walker w;
+    memset(&w, 0, sizeof w);
+    *doc = (struct mdlg_cbor_doc){ buf, len, items, cap, 0 };
+    w.doc = doc;
+    if (buf == NULL || cap == 0)
+        fail(&w, MDLG_E_USAGE, 0);
+    else if (len > MDLG_MAX_BODY * 4u)
+        fail(&w, MDLG_E_LIMIT_BODY_SIZE, 0);
+    while (w.err == MDLG_E_OK) {
+        if (step(&w) != MDLG_E_OK)
+            break;
+        if (w.depth == 0)
+            break;
+    }
+    if (w.err == MDLG_E_OK && w.pos != len)
+        fail(&w, MDLG_E_CBOR_TRAILING_BYTES, w.pos);
+    if (w.err != MDLG_E_OK && diag != NULL) {
+        diag->code = w.err;
+        diag->offset = w.err_off;
+    }
+    return w.err;
+}
