@@ -1,0 +1,142 @@
+/* see testutil.h */
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static bool hex_skip(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ':';
+}
+
+size_t mdlg_test_hex_decode(const char *hex, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    int hi = -1;
+    for (const char *p = hex; *p; p++) {
+        if (hex_skip(*p)) {
+            if (hi >= 0)
+                return (size_t)-1;   /* separator inside a byte */
+            continue;
+        }
+        int v = hex_nibble(*p);
+        if (v < 0)
+            return (size_t)-1;
+        if (hi < 0) {
+            hi = v;
+            continue;
+        }
+        if (n >= cap)
+            return (size_t)-1;
+        out[n++] = (uint8_t)(hi << 4 | v);
+        hi = -1;
+    }
+    return hi >= 0 ? (size_t)-1 : n;
+}
+
+uint8_t *mdlg_test_unhex(const char *hex, size_t *len)
+{
+    size_t cap = strlen(hex) / 2 + 1;
+    uint8_t *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    size_t n = mdlg_test_hex_decode(hex, out, cap);
+    if (n == (size_t)-1) {
+        free(out);
+        return NULL;
+    }
+    *len = n;
+    return out;
+}
+
+char *mdlg_test_hex_encode(const void *p, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    const uint8_t *b = p;
+    char *s = malloc(2 * n + 1);
+    if (s == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        s[2 * i] = digits[b[i] >> 4];
+        s[2 * i + 1] = digits[b[i] & 15];
+    }
+    s[2 * n] = '\0';
+    return s;
+}
+
+uint8_t *mdlg_test_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    while (buf != NULL) {
+        if (n + 1 >= cap) {
+            uint8_t *p = realloc(buf, cap * 2);
+            if (p == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n - 1, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    if (buf != NULL && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf == NULL)
+        return NULL;
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+const char *mdlg_test_shared(void)
+{
+    const char *dir = getenv("MDLG_SHARED");
+    if (dir == NULL || *dir == '\0')
+        dir = "../shared";
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return NULL;
+    return dir;
+}
+
+char *mdlg_test_shared_path(const char *rel)
+{
+    const char *dir = mdlg_test_shared();
+    if (dir == NULL)
+        return NULL;
+    size_t n = strlen(dir) + 1 + strlen(rel) + 1;
+    char *path = malloc(n);
+    if (path == NULL)
+        return NULL;
+    snprintf(path, n, "%s/%s", dir, rel);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
