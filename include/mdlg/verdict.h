@@ -1,0 +1,26 @@
+/*
+ * verdict.h - the verdict JSON of design/interfaces.md, built from a
+ * struct mdlg_result. JSON lives at the edges: this is used by the CLI and
+ * the HTTP API, never by the verification core.
+ */
+#ifndef MDLG_VERDICT_H
+#define MDLG_VERDICT_H
+
+#include "mdlg/mdoc.h"
+
+struct json_t;
+
+/*
+ * Builds the verdict object (new reference; NULL on allocation failure).
+ * Element values are typed: tdate and full-date as strings, bstr as
+ * base64url without padding, integers, booleans, arrays and maps as JSON.
+ */
+struct json_t *mdlg_verdict_json(const struct mdlg_result *r);
+
+/*
+ * Converts one encoded CBOR value (an element value) to JSON with the same
+ * typing rules. Returns NULL if the bytes do not parse.
+ */
+struct json_t *mdlg_cbor_value_json(struct mdlg_bytes value);
+
+#endif

@@ -1,0 +1,98 @@
+/* see cli.h */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "mdlg/mdoc.h"
+
+void mdlg_cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "mdlgate %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+mdlg_err mdlg_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t cap = 4096, n = 0;
+    uint8_t *buf = malloc(cap);
+    if (f == NULL || buf == NULL) {
+        free(buf);
+        return f == NULL ? MDLG_E_IO : MDLG_E_NO_MEMORY;
+    }
+    for (;;) {
+        if (n == cap) {
+            uint8_t *p = cap > max ? NULL : realloc(buf, cap * 2);
+            if (p == NULL)
+                break;          /* over the limit: return what we have (max + 1 bytes) */
+            buf = p;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    bool err = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (err) {
+        free(buf);
+        return MDLG_E_IO;
+    }
+    *out = buf;
+    *len = n;
+    return MDLG_E_OK;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = tolower(c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+mdlg_err mdlg_cli_hex_decode(const char *hex, uint8_t **out, size_t *len)
+{
+    size_t n = 0, cap = strlen(hex) / 2 + 1;
+    uint8_t *buf = malloc(cap);
+    int hi = -1;
+    if (buf == NULL)
+        return MDLG_E_NO_MEMORY;
+    for (const char *p = hex; *p; p++) {
+        if (isspace((unsigned char)*p))
+            continue;
+        int v = hexval((unsigned char)*p);
+        if (v < 0) {
+            free(buf);
+            return MDLG_E_USAGE;
+        }
+        if (hi < 0) {
+            hi = v;
+        } else {
+            buf[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    if (hi >= 0) {
+        free(buf);
+        return MDLG_E_USAGE;
+    }
+    *out = buf;
+    *len = n;
+    return MDLG_E_OK;
+}
+
+bool mdlg_cli_parse_time(const char *s, int64_t *t)
+{
+    bool frac;
+    return mdlg_parse_rfc3339(mdlg_bytes_make(s, strlen(s)), true, t, &frac) == MDLG_E_OK;
+}

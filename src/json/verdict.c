@@ -1,0 +1,279 @@
+/*
+ * verdict.c - struct mdlg_result -> verdict JSON (design/interfaces.md).
+ * see mdlg/verdict.h
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdlg/cbor.h"
+#include "mdlg/verdict.h"
+
+#define VALUE_STACK_ITEMS 256u
+
+static json_t *bytes_string(struct mdlg_bytes b)
+{
+    return b.ptr ? json_stringn((const char *)b.ptr, b.len) : json_null();
+}
+
+static json_t *base64url(struct mdlg_bytes b)
+{
+    size_t n = sodium_base64_ENCODED_LEN(b.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *s = malloc(n);
+    if (s == NULL)
+        return NULL;
+    sodium_bin2base64(s, n, b.ptr, b.len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    json_t *j = json_string(s);
+    free(s);
+    return j;
+}
+
+static json_t *hex_string(const uint8_t *p, size_t n)
+{
+    char s[2 * 64 + 1];
+    if (n > 64)
+        n = 64;
+    sodium_bin2hex(s, sizeof s, p, n);
+    return json_string(s);
+}
+
+static json_t *item_json(const struct mdlg_cbor_doc *d, uint32_t i);
+
+static json_t *string_json(const struct mdlg_cbor_doc *d, uint32_t i)
+{
+    const struct mdlg_cbor_item *it = &d->items[i];
+    if (!it->indefinite)
+        return it->type == MDLG_CBOR_TSTR ? bytes_string(it->v.s) : base64url(it->v.s);
+    size_t total = 0, off = 0;
+    for (uint32_t c = mdlg_cbor_first(d, i); c != MDLG_CBOR_NONE; c = mdlg_cbor_next(d, i, c))
+        total += d->items[c].v.s.len;
+    uint8_t *buf = malloc(total + 1);
+    if (buf == NULL)
+        return NULL;
+    for (uint32_t c = mdlg_cbor_first(d, i); c != MDLG_CBOR_NONE; c = mdlg_cbor_next(d, i, c)) {
+        memcpy(buf + off, d->items[c].v.s.ptr, d->items[c].v.s.len);
+        off += d->items[c].v.s.len;
+    }
+    struct mdlg_bytes b = { buf, total };
+    json_t *j = it->type == MDLG_CBOR_TSTR ? bytes_string(b) : base64url(b);
+    free(buf);
+    return j;
+}
+
+/* Map keys: text as is, integers in decimal, anything else as its hex encoding. */
+static char *key_string(const struct mdlg_cbor_doc *d, uint32_t k)
+{
+    struct mdlg_bytes s;
+    int64_t v;
+    char *out;
+    if (mdlg_cbor_get_tstr(d, k, &s))
+        return strndup((const char *)s.ptr, s.len);
+    if (mdlg_cbor_get_int(d, k, &v)) {
+        char num[24];
+        snprintf(num, sizeof num, "%lld", (long long)v);
+        return strdup(num);
+    }
+    s = mdlg_cbor_span(d, k);
+    out = malloc(2 * s.len + 1);
+    if (out)
+        sodium_bin2hex(out, 2 * s.len + 1, s.ptr, s.len);
+    return out;
+}
+
+static json_t *container_json(const struct mdlg_cbor_doc *d, uint32_t i)
+{
+    bool map = d->items[i].type == MDLG_CBOR_MAP;
+    json_t *j = map ? json_object() : json_array();
+    for (uint32_t c = mdlg_cbor_first(d, i); j && c != MDLG_CBOR_NONE; c = mdlg_cbor_next(d, i, c)) {
+        if (!map) {
+            json_array_append_new(j, item_json(d, c));
+            continue;
+        }
+        uint32_t v = mdlg_cbor_next(d, i, c);
+        char *key = key_string(d, c);
+        if (key)
+            json_object_set_new(j, key, item_json(d, v));
+        free(key);
+        c = v;
+    }
+    return j;
+}
+
+static json_t *simple_json(const struct mdlg_cbor_item *it)
+{
+    if (it->v.u == MDLG_CBOR_TRUE || it->v.u == MDLG_CBOR_FALSE)
+        return json_boolean(it->v.u == MDLG_CBOR_TRUE);
+    return json_null();
+}
+
+static json_t *item_json(const struct mdlg_cbor_doc *d, uint32_t i)
+{
+    const struct mdlg_cbor_item *it = &d->items[i];
+    int64_t v;
+    switch (it->type) {
+    case MDLG_CBOR_UINT:
+    case MDLG_CBOR_NEGINT:
+        if (mdlg_cbor_get_int(d, i, &v))
+            return json_integer(v);
+        return json_real(it->type == MDLG_CBOR_UINT ? (double)it->v.u : -1.0 - (double)it->v.u);
+    case MDLG_CBOR_BSTR:
+    case MDLG_CBOR_TSTR:
+        return string_json(d, i);
+    case MDLG_CBOR_ARRAY:
+    case MDLG_CBOR_MAP:
+        return container_json(d, i);
+    case MDLG_CBOR_TAG:     /* tdate (0), full-date (1004), epoch (1), ...: the tagged value */
+        return item_json(d, i + 1);
+    case MDLG_CBOR_FLOAT:
+        return json_real(it->v.f);
+    default:
+        return simple_json(it);
+    }
+}
+
+json_t *mdlg_cbor_value_json(struct mdlg_bytes value)
+{
+    struct mdlg_cbor_item stack_items[VALUE_STACK_ITEMS];
+    struct mdlg_cbor_item *items = stack_items;
+    struct mdlg_cbor_doc d;
+    uint32_t cap = VALUE_STACK_ITEMS;
+    json_t *j = NULL;
+    if (value.len + 1 > cap) {
+        cap = value.len + 1 < MDLG_MAX_ITEMS ? (uint32_t)value.len + 1 : MDLG_MAX_ITEMS;
+        if ((items = malloc(cap * sizeof *items)) == NULL)
+            return NULL;
+    }
+    if (mdlg_cbor_parse(&d, value.ptr, value.len, items, cap, NULL) == MDLG_E_OK)
+        j = item_json(&d, 0);
+    if (items != stack_items)
+        free(items);
+    return j;
+}
+
+/* ---- verdict ---- */
+
+static json_t *error_json(const struct mdlg_doc_error *e)
+{
+    json_t *j = json_pack("{s:s}", "code", mdlg_err_name(e->code));
+    if (j == NULL)
+        return NULL;
+    if (e->ns.ptr)
+        json_object_set_new(j, "namespace", bytes_string(e->ns));
+    if (e->element.ptr)
+        json_object_set_new(j, "element", bytes_string(e->element));
+    if (e->offset)
+        json_object_set_new(j, "offset", json_integer((json_int_t)e->offset));
+    if (e->detail)
+        json_object_set_new(j, "detail", json_string(e->detail));
+    return j;
+}
+
+static json_t *errors_json(const struct mdlg_doc_error *e, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, error_json(&e[i]));
+    return a;
+}
+
+static json_t *checks_json(const struct mdlg_doc_result *r)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < MDLG_CHECK_COUNT; i++) {
+        json_t *c = json_pack("{s:s,s:b}", "name", mdlg_check_name((enum mdlg_check)i), "ok",
+                              r->checks[i] == MDLG_CHECK_OK);
+        if (c && r->checks[i] == MDLG_CHECK_NOT_RUN)
+            json_object_set_new(c, "skipped", json_true());
+        json_array_append_new(a, c);
+    }
+    return a;
+}
+
+static json_t *elements_json(const struct mdlg_doc_result *r)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < r->n_elements; i++) {
+        const struct mdlg_element *el = &r->elements[i];
+        char *ns = strndup((const char *)el->ns.ptr, el->ns.len);
+        char *id = strndup((const char *)el->id.ptr, el->id.len);
+        json_t *bucket = ns ? json_object_get(o, ns) : NULL;
+        if (ns && bucket == NULL) {
+            bucket = json_object();
+            json_object_set_new(o, ns, bucket);
+        }
+        if (bucket && id)
+            json_object_set_new(bucket, id, mdlg_cbor_value_json(el->value));
+        free(ns);
+        free(id);
+    }
+    return o;
+}
+
+static json_t *leniencies_json(uint32_t bits)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < MDLG_LENIENCY_COUNT; i++)
+        if (bits & (1u << i))
+            json_array_append_new(a, json_string(mdlg_leniency_name(1u << i)));
+    return a;
+}
+
+static json_t *validity_json(const struct mdlg_doc_result *r)
+{
+    json_t *o = json_object();
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "signed", bytes_string(r->signed_at.text));
+    json_object_set_new(o, "valid_from", bytes_string(r->valid_from.text));
+    json_object_set_new(o, "valid_until", bytes_string(r->valid_until.text));
+    if (r->expected_update.text.ptr)
+        json_object_set_new(o, "expected_update", bytes_string(r->expected_update.text));
+    return o;
+}
+
+static json_t *issuer_json(const struct mdlg_chain_result *c)
+{
+    if (c->ds_subject[0] == '\0')
+        return json_null();
+    return json_pack("{s:s,s:o,s:o}", "subject", c->ds_subject, "anchor_sha256",
+                     hex_string(c->anchor_sha256, 32), "ds_sha256", hex_string(c->ds_sha256, 32));
+}
+
+static const char *device_auth_name(enum mdlg_device_auth a)
+{
+    return a == MDLG_DEVAUTH_SIGNATURE ? "signature" : a == MDLG_DEVAUTH_MAC ? "mac" : "none";
+}
+
+static json_t *doc_json(const struct mdlg_doc_result *r)
+{
+    json_t *o = json_pack("{s:o,s:b,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}",
+        "doctype", bytes_string(r->doctype), "valid", r->valid,
+        "jurisdiction", r->chain.jurisdiction[0] ? json_string(r->chain.jurisdiction) : json_null(),
+        "issuer", issuer_json(&r->chain), "validity", validity_json(r),
+        "device_auth", device_auth_name(r->device_auth), "checks", checks_json(r),
+        "errors", errors_json(r->errors, r->n_errors), "elements", elements_json(r),
+        "leniencies", leniencies_json(r->leniencies));
+    if (o && r->n_errors_dropped)
+        json_object_set_new(o, "errors_dropped", json_integer((json_int_t)r->n_errors_dropped));
+    if (o && r->status_list_uri.ptr)
+        json_object_set_new(o, "status_list", json_pack("{s:o,s:I}", "uri",
+                            bytes_string(r->status_list_uri), "idx", (json_int_t)r->status_list_idx));
+    return o;
+}
+
+json_t *mdlg_verdict_json(const struct mdlg_result *r)
+{
+    char at[21];
+    mdlg_format_rfc3339(r->verified_at, at);
+    json_t *docs = json_array();
+    for (size_t i = 0; docs && i < r->n_docs; i++)
+        json_array_append_new(docs, doc_json(&r->docs[i]));
+    json_t *o = json_pack("{s:b,s:s,s:s,s:o,s:o}", "valid", r->valid, "verified_at", at, "policy",
+                          r->policy == MDLG_POLICY_LENIENT ? "lenient" : "strict", "errors",
+                          errors_json(r->errors, r->n_errors), "documents", docs);
+    if (o && r->n_document_errors)
+        json_object_set_new(o, "document_errors", json_integer((json_int_t)r->n_document_errors));
+    return o;
+}
