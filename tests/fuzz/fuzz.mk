@@ -1,0 +1,17 @@
+# Builds the libFuzzer target with clang, ASan and UBSan:
+#   make fuzz            -> build/fuzz/fuzz_verify
+#   make fuzz-run        -> runs it for FUZZ_SECONDS (tests/fuzz/run.sh)
+FCC := clang
+FFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
+          -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc -Wall -Wextra -Werror
+FLIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
+FLIB_OBJS := $(FLIB_SRCS:%.c=build/fuzz/obj/%.o)
+FLIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lz -lpthread
+
+build/fuzz/fuzz_verify: tests/fuzz/fuzz_verify.c $(FLIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(FCC) $(FFLAGS) -fsanitize=fuzzer -o $@ $^ $(FLIBS)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FCC) $(FFLAGS) -c $< -o $@
