@@ -25,7 +25,7 @@ endif
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-missing-field-initializers
-CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -MMD -MP
+CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -Itests/support -MMD -MP
 LDFLAGS := $(SANFLAGS)
 LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lz -lpthread
 
