@@ -87,7 +87,7 @@ check-includes:
 run: all
 	@if $(B)/mdlgate serve --help >/dev/null 2>&1; then exec $(B)/mdlgate serve; fi; \
 	echo "make run: the HTTP service (mdlgate serve) is not built yet; running the verify demo."; \
-	d=$$(mktemp -d); T=83f6f6826c4f70656e494434565048616e646f7665725820$$(printf '%064d' 0); \
+	d=$$(mktemp -d); T=83f6f682714f70656e494434565048616e646f7665725820$$(printf '%064d' 0); \
 	$(B)/mdlgate issue --pki $$d --state CA --transcript-hex $$T --out $$d/response.cbor && \
 	echo "issued $$d/response.cbor (PKI in $$d); verifying it:" && \
 	$(B)/mdlgate verify --anchor $$d/iaca.pem --transcript-hex $$T $$d/response.cbor \
