@@ -21,10 +21,11 @@ struct hdr_state {
     bool x5_seen;
 };
 
-/* Labels we understand, so `crit` may name them. */
+/* Labels we understand, so `crit` may name them (cose.h: 1, 2, 3, 4, 33). */
 static bool label_understood(int64_t l)
 {
-    return l == LABEL_ALG || l == LABEL_CTY || l == LABEL_KID || l == LABEL_X5CHAIN;
+    return l == LABEL_ALG || l == LABEL_CRIT || l == LABEL_CTY || l == LABEL_KID ||
+           l == LABEL_X5CHAIN;
 }
 
 /* True if key k of doc a equals key j of doc b (int or text label). */
