@@ -51,6 +51,10 @@ struct mdlg_cose_msg {
  * COSE_HEADER_MALFORMED, COSE_ALG_MISSING, COSE_ALG_NOT_PROTECTED,
  * COSE_CRIT_UNKNOWN, COSE_HEADER_DUPLICATE, COSE_X5CHAIN_MALFORMED,
  * COSE_X5CHAIN_CONFLICT, LIMIT_X5CHAIN, and CBOR errors from the header bstr.
+ * A protected alg that is text or an integer outside int64 cannot be held in
+ * `hdr.alg` and is rejected here as COSE_ALG_UNSUPPORTED; an alg of another
+ * type is COSE_HEADER_MALFORMED. Other unsupported alg numbers parse and are
+ * rejected by the verify functions.
  */
 mdlg_err mdlg_cose_parse(const struct mdlg_cbor_doc *d, uint32_t idx, bool is_mac,
                          struct mdlg_cose_msg *out, struct mdlg_diag *diag) MDLG_WARN_UNUSED;

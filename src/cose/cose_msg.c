@@ -105,6 +105,23 @@ static mdlg_err check_crit(const struct mdlg_cbor_doc *d, uint32_t map, uint32_t
     return MDLG_E_OK;
 }
 
+/*
+ * The protected alg: an int (RFC 9052 alg is int / tstr). A text name or an
+ * integer outside int64 is a well-formed alg we do not support; any other
+ * type is a malformed header.
+ */
+static mdlg_err take_alg(struct mdlg_cose_headers *h, const struct mdlg_cbor_doc *d, uint32_t v)
+{
+    if (mdlg_cbor_get_int(d, v, &h->alg)) {
+        h->has_alg = true;
+        return MDLG_E_OK;
+    }
+    if (mdlg_cbor_is_type(d, v, MDLG_CBOR_TSTR) || mdlg_cbor_is_type(d, v, MDLG_CBOR_UINT) ||
+        mdlg_cbor_is_type(d, v, MDLG_CBOR_NEGINT))
+        return MDLG_E_COSE_ALG_UNSUPPORTED;
+    return MDLG_E_COSE_HEADER_MALFORMED;
+}
+
 /* One header parameter. */
 static mdlg_err take_param(struct hdr_state *st, const struct mdlg_cbor_doc *d, uint32_t map,
                            uint32_t k, uint32_t v, bool prot)
@@ -118,10 +135,7 @@ static mdlg_err take_param(struct hdr_state *st, const struct mdlg_cbor_doc *d, 
             st->alg_unprotected = true;
             return MDLG_E_OK;
         }
-        if (!mdlg_cbor_get_int(d, v, &st->h->alg))
-            return MDLG_E_COSE_ALG_UNSUPPORTED;   /* text alg names are not supported */
-        st->h->has_alg = true;
-        return MDLG_E_OK;
+        return take_alg(st->h, d, v);
     case LABEL_CRIT:
         return prot ? check_crit(d, map, v) : MDLG_E_COSE_HEADER_MALFORMED;
     case LABEL_KID:
