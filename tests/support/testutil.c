@@ -77,6 +77,55 @@ char *mdlg_test_hex_encode(const void *p, size_t n)
     return s;
 }
 
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-' || c == '+')
+        return 62;
+    if (c == '_' || c == '/')
+        return 63;
+    return -1;
+}
+
+uint8_t *mdlg_test_b64url_decode(const char *s, size_t *len)
+{
+    size_t n = strlen(s);
+    while (n > 0 && s[n - 1] == '=')
+        n--;
+    if (n % 4 == 1)
+        return NULL;
+    uint8_t *out = malloc(n * 3 / 4 + 1);
+    if (out == NULL)
+        return NULL;
+    size_t o = 0;
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        int v = b64_value(s[i]);
+        if (v < 0) {
+            free(out);
+            return NULL;
+        }
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    if ((acc & ((1u << bits) - 1)) != 0) {   /* non-zero padding bits */
+        free(out);
+        return NULL;
+    }
+    *len = o;
+    return out;
+}
+
 uint8_t *mdlg_test_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -29,6 +29,13 @@ uint8_t *mdlg_test_unhex(const char *hex, size_t *len);
 char *mdlg_test_hex_encode(const void *p, size_t n);
 
 /*
+ * Decodes base64url (RFC 4648 section 5, as in JWK; padding '=' optional)
+ * into a malloc'd buffer (at least 1 byte). Also accepts the standard '+'
+ * and '/' alphabet. Returns NULL on a bad character or length. Caller frees.
+ */
+uint8_t *mdlg_test_b64url_decode(const char *s, size_t *len);
+
+/*
  * Reads a whole file into a malloc'd buffer with a NUL appended (not counted
  * in *len). Returns NULL if it cannot be read.
  */
