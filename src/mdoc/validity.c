@@ -178,7 +178,7 @@ static mdlg_err anchor_binding(const struct mdlg_chain_result *ch, const char *c
 void mdlg__step_jurisdiction(struct doc_ctx *c)
 {
     const struct mdlg_chain_result *ch = &c->r->chain;
-    char country[8] = "", juris[64] = "", sub[16] = "";
+    char country[8] = "", juris[64] = "", sub[64] = "";
     size_t off = c->issuer_auth.offset;
     if (c->r->checks[MDLG_CHECK_ISSUER_CERTIFICATE] != MDLG_CHECK_OK)
         return;     /* nothing trustworthy to bind to */
@@ -188,7 +188,7 @@ void mdlg__step_jurisdiction(struct doc_ctx *c)
         mdlg__doc_fail0(c, MDLG_CHECK_JURISDICTION, MDLG_E_JURISDICTION_DATA_MISMATCH, off,
                         "issuing_country differs from the DS certificate's countryName");
     if (!has_c)
-        snprintf(country, sizeof country, "%s", ch->ds_country);
+        snprintf(country, sizeof country, "%.3s", ch->ds_country);
     if (has_j) {
         mdlg_jurisdiction_normalize(country, juris, sub);
         if (sub[0] == '\0')
