@@ -67,16 +67,38 @@ mdlg_err mdlg_trust_add_pem(mdlg_trust *t, const char *pem, size_t len,
                             const char *jurisdiction) MDLG_WARN_UNUSED;
 mdlg_err mdlg_trust_add_der(mdlg_trust *t, const uint8_t *der, size_t len,
                             const char *jurisdiction) MDLG_WARN_UNUSED;
-/* Reads a PEM file (IO if unreadable). */
+/*
+ * Reads a certificate file: PEM (any number of certificates), or a single
+ * DER certificate if the file has no PEM header. IO if unreadable.
+ */
 mdlg_err mdlg_trust_add_file(mdlg_trust *t, const char *path,
                              const char *jurisdiction) MDLG_WARN_UNUSED;
 /*
  * Loads a trust directory: each subdirectory is a jurisdiction
- * (trust-dir/US-CA/*.pem -> "US-CA"); names starting with '.' are skipped.
+ * (trust-dir/US-CA/NAME.pem -> "US-CA"); names starting with '.' are skipped.
+ * Files *.pem, *.crt, *.cer, *.der are read (other names are ignored), in
+ * name order; certificate files directly in `dir` get their jurisdiction
+ * from the subject. IO if a directory cannot be read, USAGE if a
+ * subdirectory name is 32 bytes or longer, else the first add error.
  */
 mdlg_err mdlg_trust_load_dir(mdlg_trust *t, const char *dir) MDLG_WARN_UNUSED;
 
 size_t mdlg_trust_count(const mdlg_trust *t);
+
+/* One anchor, for listings (`mdlgate trust list`). */
+struct mdlg_anchor_info {
+    char jurisdiction[32];
+    char subject[256];          /* RFC 2253 one-line */
+    char country[4];            /* subject C ("" if absent) */
+    char state[64];             /* subject ST as written ("" if absent) */
+    uint8_t sha256[32];         /* fingerprint of the DER */
+    int64_t not_before;         /* unix seconds */
+    int64_t not_after;
+};
+
+/* The i-th anchor in insertion order (duplicates not counted); USAGE if i >= count. */
+mdlg_err mdlg_trust_anchor_info(const mdlg_trust *t, size_t i,
+                                struct mdlg_anchor_info *out) MDLG_WARN_UNUSED;
 
 /* Result of validating one Document Signer chain. */
 struct mdlg_chain_result {
@@ -108,7 +130,30 @@ struct mdlg_chain_result {
  * Error codes: CERT_MALFORMED, LIMIT_X5CHAIN, LIMIT_CERT_SIZE, NO_ANCHORS,
  * CHAIN_UNTRUSTED, CERT_EXPIRED, CERT_NOT_YET_VALID, CHAIN_INVALID,
  * DS_PROFILE_KEY_USAGE, DS_PROFILE_EKU, DS_PROFILE_IS_CA, IACA_PROFILE_NOT_CA,
- * IACA_PROFILE_KEY_USAGE, DS_PROFILE_COUNTRY, DS_PROFILE_STATE, CERT_PROFILE.
+ * IACA_PROFILE_KEY_USAGE, DS_PROFILE_COUNTRY, DS_PROFILE_STATE, CERT_PROFILE,
+ * JURISDICTION_ANCHOR_MISMATCH (the anchor was added for a jurisdiction,
+ * "US-NY", that the DS subject C/ST contradicts; "_class" jurisdictions do
+ * not bind), and NO_MEMORY / CRYPTO_INTERNAL / INTERNAL / USAGE.
+ *
+ * Details:
+ * - ds_key is set only when err is OK (a failed chain yields no usable key).
+ * - Hard failures under both policies: path validation errors, missing EKU
+ *   1.0.18013.5.1.2, keyUsage without digitalSignature, DS CA:TRUE, IACA not
+ *   a CA or without keyCertSign, C/ST different from the IACA's.
+ * - Deviations (strict: the error; lenient: the named leniency bit): CRL DP
+ *   not a URI (CERT_PROFILE / CRL_DP_NOT_URI), serial negative, zero or > 20
+ *   octets (CERT_PROFILE / CERT_SERIAL), and under CERT_PROFILE: missing
+ *   IAN, CRL DP, SKI or AKI, forbidden extensions, keyUsage/EKU present but
+ *   not exact or not critical (DS_PROFILE_KEY_USAGE/DS_PROFILE_EKU in
+ *   strict), keyUsage absent, IACA basicConstraints without pathlen 0, ST
+ *   spelled differently but naming the same subdivision, and an intermediate
+ *   CA between DS and anchor (CHAIN_INVALID in strict).
+ * - Anchor is signer (x5chain[0] is itself an anchor): strict applies the DS
+ *   profile to it (e.g. no EKU -> DS_PROFILE_EKU); lenient accepts it with
+ *   ANCHOR_IS_SIGNER and no profile checks. Validity at `now` always holds.
+ * - Cache: keyed by the DER of every x5chain entry and the policy; only
+ *   successes are stored. A hit rechecks DS and anchor validity at `now`;
+ *   if that fails the full validation runs (and reports the error).
  */
 mdlg_err mdlg_trust_verify_ds(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
                               int64_t now, enum mdlg_policy policy, bool use_cache,

@@ -1,0 +1,139 @@
+/*
+ * trust_internal.h - shared between the files of src/trust only.
+ *
+ * Layout of a trust set: an X509_STORE holding every anchor (OpenSSL's own
+ * issuer lookup, by subject name, binary search), an open-addressing hash
+ * table of anchor metadata keyed by SHA-256 fingerprint, and a bounded cache
+ * of validated chains.
+ */
+#ifndef MDLG_TRUST_INTERNAL_H
+#define MDLG_TRUST_INTERNAL_H
+
+#include <pthread.h>
+
+#include <openssl/x509.h>
+
+#include "mdlg/trust.h"
+
+/*
+ * Annex B profile findings for one certificate (or a DS/IACA pair).
+ * `hard` fails under every policy; `strict` fails only under the strict
+ * policy, and `bits` are the leniencies that stand in for it under the
+ * lenient one. The first finding of each kind wins.
+ */
+struct mdlg_prof {
+    mdlg_err hard;
+    const char *hard_detail;
+    mdlg_err strict;
+    const char *strict_detail;
+    uint32_t bits;
+};
+
+/* Records a finding that fails under every policy (first one wins). */
+void mdlg__prof_hard(struct mdlg_prof *p, mdlg_err e, const char *detail);
+/* Records a deviation: `e` under strict, leniency `bit` under lenient. */
+void mdlg__prof_dev(struct mdlg_prof *p, mdlg_err e, uint32_t bit, const char *detail);
+/* Merges b into a (a's earlier findings keep precedence). */
+void mdlg__prof_merge(struct mdlg_prof *a, const struct mdlg_prof *b);
+/*
+ * The verdict of p under `policy`: OK or the error (with *detail set).
+ * Under the lenient policy, *bits receives p->bits.
+ */
+mdlg_err mdlg__prof_verdict(const struct mdlg_prof *p, enum mdlg_policy policy,
+                            uint32_t *bits, const char **detail);
+
+/* IACA checks (Tables B.1/B.2): CA, keyCertSign, common rules. */
+void mdlg__prof_iaca(X509 *iaca, struct mdlg_prof *p);
+/* DS checks (Tables B.3/B.4): EKU, keyUsage, not a CA, common rules. */
+void mdlg__prof_ds(X509 *ds, struct mdlg_prof *p);
+/* Rules common to both (B.1.1): serial, CRL DP, IAN, forbidden extensions. */
+void mdlg__prof_common(X509 *x, struct mdlg_prof *p);
+
+struct mdlg_anchor;
+/*
+ * DS subject C must equal the anchor's (hard); if the anchor has ST, the
+ * DS ST must equal it (hard; a different spelling of the same ISO 3166-2
+ * code is a deviation).
+ */
+void mdlg__prof_binding(const char *ds_c, const char *ds_st, const struct mdlg_anchor *a,
+                        struct mdlg_prof *p);
+/*
+ * The anchor's configured jurisdiction ("US" or "US-CA") must agree with the
+ * DS subject (C, and ST when its code is known): JURISDICTION_ANCHOR_MISMATCH.
+ * Non-geographic classes ("_test") do not bind.
+ */
+void mdlg__prof_jurisdiction(const char *ds_c, const char *ds_state_code,
+                             const char *jurisdiction, struct mdlg_prof *p);
+
+/* One trust anchor and what we know about it. */
+struct mdlg_anchor {
+    X509 *cert;
+    uint8_t sha256[32];
+    char jurisdiction[32];
+    char c[4];                  /* subject C ("" if absent) */
+    char st[64];                /* subject ST as written ("" if absent) */
+    int64_t not_before, not_after;
+    struct mdlg_prof iaca;      /* IACA profile findings, computed once */
+};
+
+#define MDLG_CACHE_SETS 256u
+#define MDLG_CACHE_WAYS 4u
+
+/* One cached chain result. */
+struct mdlg_cache_entry {
+    bool used;
+    uint8_t policy;
+    uint8_t key[32];
+    int64_t ca_not_before;      /* intersection of the validity of every */
+    int64_t ca_not_after;       /* certificate above the DS in the chain */
+    struct mdlg_chain_result r; /* r.ds_key holds one reference */
+};
+
+/* Bounded set-associative cache (MDLG_CACHE_SETS x MDLG_CACHE_WAYS). */
+struct mdlg_cache {
+    pthread_rwlock_t lock;
+    struct mdlg_cache_entry *e; /* allocated on first insert */
+    uint8_t next[MDLG_CACHE_SETS]; /* round-robin victim per set */
+};
+
+struct mdlg_trust {
+    X509_STORE *store;
+    struct mdlg_anchor **anchors; /* insertion order */
+    size_t n, cap;
+    size_t *slots;               /* fingerprint table: anchor index + 1, 0 = empty */
+    size_t nslots;               /* power of two, load <= 1/2 */
+    struct mdlg_cache cache;
+};
+
+/* Anchor whose DER has this SHA-256, or NULL. O(1). */
+const struct mdlg_anchor *mdlg__trust_find(const mdlg_trust *t, const uint8_t sha256[32]);
+
+/* Cache (cache.c). */
+int mdlg__cache_init(struct mdlg_cache *c);
+void mdlg__cache_destroy(struct mdlg_cache *c);
+void mdlg__cache_clear(struct mdlg_cache *c);
+/* Copies a hit into *e (taking a ds_key reference). False on a miss. */
+bool mdlg__cache_get(struct mdlg_cache *c, const uint8_t key[32], enum mdlg_policy policy,
+                     struct mdlg_cache_entry *e);
+/* Inserts a copy of *e (taking a ds_key reference); replaces an old one. */
+void mdlg__cache_put(struct mdlg_cache *c, const struct mdlg_cache_entry *e);
+
+/* X.509 helpers (x509util.c). */
+/* SHA-256 of bytes via OpenSSL; false on failure. */
+bool mdlg__sha256(const uint8_t *p, size_t n, uint8_t out[32]);
+/* SHA-256 of the certificate's DER. */
+bool mdlg__cert_sha256(X509 *x, uint8_t out[32]);
+/* DER certificate occupying exactly [der, der+len), or NULL. */
+X509 *mdlg__cert_parse(const uint8_t *der, size_t len);
+/* First value of attribute nid in name, as UTF-8 into out ("" if absent). */
+void mdlg__name_attr(const X509_NAME *name, int nid, char *out, size_t cap);
+/* RFC 2253 one-line form of name into out (truncated, NUL-terminated). */
+void mdlg__name_oneline(const X509_NAME *name, char *out, size_t cap);
+/* ASN1_TIME as unix seconds; false if unparsable. */
+bool mdlg__asn1_time(const ASN1_TIME *t, int64_t *out);
+/* notBefore/notAfter of x as unix seconds. */
+bool mdlg__cert_window(X509 *x, int64_t *nb, int64_t *na);
+/* Bounded copy with NUL termination; false if truncated. */
+bool mdlg__strlcpy(char *dst, const char *src, size_t cap);
+
+#endif
