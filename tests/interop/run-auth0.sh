@@ -8,7 +8,9 @@
 #  2. checks the harness on shared vectors (skip this part if $MDLG_SHARED is absent):
 #       auth0-mdl example1 -> valid, example3 -> invalid (family_name digest),
 #       ISO 18013-5 Annex D (deviceMac, pinned clock 2021-01-01) -> valid;
-#  3. if "$BUILD/mdlgate issue" exists, hands its output to verify_mdlgate_issue (a stub for now).
+#  3. if "$BUILD/mdlgate issue" exists: responses it issues (ES256 deviceSignature, deviceMac,
+#     P-384, Ed25519) -> valid; tampered ones (digest, issuer and device signature, wrong
+#     transcript) -> invalid, each for the reason expected.
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -114,15 +116,48 @@ else
 fi
 
 # ---- 3. mdlgate's own issuer output, verified by @auth0/mdl ----------------------------------
-# TODO(issuer): verify mdlgate issue output
-# Fill in once `mdlgate issue` exists: issue a DeviceResponse with "$BUILD/mdlgate issue ..."
-# into "$tmp", then call `expect ...` on it with the IACA it used as --anchor, its transcript
-# and --at. Until then this does nothing and is NOT counted as a pass (returns 77).
+# Issues with "$BUILD/mdlgate issue" into "$tmp" (PKIs generated there) and checks each response
+# with @auth0/mdl at a pinned instant. Returns 0 when the checks ran (each counted by `expect`),
+# 1 when mdlgate issue itself failed.
 verify_mdlgate_issue() {
-    local mdlgate=$1
-    : "$mdlgate"
-    echo "mdlgate issue not available yet"
-    return 77
+    local mdlgate=$1 th at=2026-01-01T00:00:00Z later=2026-01-02T00:00:00Z
+    # [null, null, ["OpenID4VPHandover", h'00' * 32]]: an OpenID4VP 1.0 shaped transcript
+    th=83f6f682714f70656e494434565048616e646f7665725820$(printf '%064d' 0)
+    issue() { # NAME ARGS... -> $tmp/NAME.cbor
+        local name=$1
+        shift
+        "$mdlgate" issue -q --transcript-hex "$th" --at "$at" --out "$tmp/$name.cbor" "$@" ||
+            { echo "FAIL mdlgate issue $name ($*)"; return 1; }
+    }
+    issue issued --pki "$tmp/pki" &&
+        issue t-digest --pki "$tmp/pki" --tamper digest &&
+        issue t-issuer-sig --pki "$tmp/pki" --tamper issuer-signature &&
+        issue t-device-sig --pki "$tmp/pki" --tamper device-signature &&
+        issue t-transcript --pki "$tmp/pki" --tamper wrong-transcript &&
+        issue mac --pki "$tmp/pki" --device-auth mac &&
+        issue p384 --pki "$tmp/pki-p384" --curve P-384 &&
+        issue ed25519 --pki "$tmp/pki-ed25519" --curve Ed25519 || return 1
+    local a=(--anchor "$tmp/pki/iaca.pem" --transcript-hex "$th" --at "$later")
+    expect "mdlgate issue: valid (ES256, deviceSignature)" 0 '"valid":true' -- \
+        --response "$tmp/issued.cbor" "${a[@]}"
+    expect "mdlgate issue --tamper digest" 1 'family_name' -- --response "$tmp/t-digest.cbor" "${a[@]}"
+    expect "mdlgate issue --tamper issuer-signature" 1 'ISSUER_SIGNATURE_VALIDITY' -- \
+        --response "$tmp/t-issuer-sig.cbor" "${a[@]}"
+    expect "mdlgate issue --tamper device-signature" 1 'DEVICE_SIGNATURE_VALIDITY' -- \
+        --response "$tmp/t-device-sig.cbor" "${a[@]}"
+    expect "mdlgate issue --tamper wrong-transcript" 1 'DEVICE_SIGNATURE_VALIDITY' -- \
+        --response "$tmp/t-transcript.cbor" "${a[@]}"
+    expect "mdlgate issue: valid (deviceMac)" 0 '"valid":true' -- \
+        --response "$tmp/mac.cbor" "${a[@]}" --reader-key "$tmp/pki/reader.key.pem"
+    expect "mdlgate issue: valid (P-384)" 0 '"valid":true' -- --response "$tmp/p384.cbor" \
+        --anchor "$tmp/pki-p384/iaca.pem" --transcript-hex "$th" --at "$later"
+    expect "mdlgate issue: valid (Ed25519)" 0 '"valid":true' -- --response "$tmp/ed25519.cbor" \
+        --anchor "$tmp/pki-ed25519/iaca.pem" --transcript-hex "$th" --at "$later"
+    # The same valid response against another IACA: untrusted.
+    expect "mdlgate issue: wrong anchor" 1 'ISSUER_CERTIFICATE_VALIDITY' -- \
+        --response "$tmp/issued.cbor" --anchor "$tmp/pki-p384/iaca.pem" --transcript-hex "$th" \
+        --at "$later"
+    return 0
 }
 
 issuer_ran=0
