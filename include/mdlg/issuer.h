@@ -183,7 +183,8 @@ mdlg_err mdlg_issue_claims_set_doctype(struct mdlg_issue_claims *c,
  * ffd8ffe0 ... EOI ffd9, deterministic), driving_privileges (one category
  * "C" with issue/expiry dates), un_distinguishing_sign, age_over_18,
  * age_over_21 - plus 2 withheld ones (sex, height) that only the MSO covers.
- * country NULL: "US"; jurisdiction NULL: "US-CA" (issuing_jurisdiction);
+ * country NULL: "US"; jurisdiction NULL: "US-CA" (issuing_jurisdiction), "": no
+ * issuing_jurisdiction element (13 disclosed, for a DS without ST);
  * issue_date is the date of `at` minus 180 days, expiry_date 8 years later
  * (`at` 0: 2025-01-01).
  */

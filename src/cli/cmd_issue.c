@@ -504,8 +504,7 @@ static mdlg_err load_claims(struct issue_state *s)
     size_t n;
     char err[300] = "";
     if (!s->a.claims) {
-        const char *j = s->juris[0] ? s->juris : NULL;
-        mdlg_err e = mdlg_issue_standard_claims(&s->claims, s->country, j, s->at);
+        mdlg_err e = mdlg_issue_standard_claims(&s->claims, s->country, s->juris, s->at);
         if (e != MDLG_E_OK)
             mdlg_cli_error(CMD, "cannot build the standard claims: %s", mdlg_err_name(e));
         return e;

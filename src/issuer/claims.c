@@ -180,7 +180,8 @@ mdlg_err mdlg_issue_standard_claims(struct mdlg_issue_claims *c, const char *cou
     add_date(&s, "expiry_date", expiry);
     add_text(&s, "issuing_country", country);
     add_text(&s, "issuing_authority", "mdlgate test DMV");
-    add_text(&s, "issuing_jurisdiction", jurisdiction);
+    if (jurisdiction[0] != '\0')
+        add_text(&s, "issuing_jurisdiction", jurisdiction);
     add_text(&s, "document_number", "D1234567");
     mdlg_cbor_put_bstr(&s.b, img, sizeof img);
     add_encoded(&s, "portrait", false);

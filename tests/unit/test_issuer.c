@@ -501,6 +501,25 @@ static void test_jurisdiction(void **state)
     round_trip(env, &cal, &o, &strict, MDLG_E_OK, MDLG_E_OK);
     free_pki(&cal);
 
+    /* A country-level IACA and DS (no ST) and no issuing_jurisdiction element: valid. */
+    struct mdlg_issue_claims us;
+    struct mdlg_result res;
+    struct mdlg_cbor_buf out;
+    make_pki(&cal, MDLG_CRV_P256, MDLG_CRV_P256, NULL);
+    mdlg_issue_claims_init(&us);
+    assert_int_equal(mdlg_issue_standard_claims(&us, "US", "", AT), MDLG_E_OK);
+    assert_int_equal(us.n_items, MDLG_STANDARD_DISCLOSED - 1 + MDLG_STANDARD_WITHHELD);
+    o = base_opts(env, &cal, &us, &chain);
+    mdlg_cbor_buf_init(&out, NULL, 0);
+    assert_int_equal(mdlg_issue_device_response(&o, &out), MDLG_E_OK);
+    verify(env, &cal, mdlg_cbor_buf_bytes(&out), &strict, &res);
+    expect(&res, MDLG_E_OK, MDLG_E_OK);
+    assert_string_equal(res.docs[0].chain.jurisdiction, "US");
+    mdlg_result_free(&res);
+    mdlg_cbor_buf_free(&out);
+    mdlg_issue_claims_free(&us);
+    free_pki(&cal);
+
     /* issuing_country differs from the certificates' C. */
     struct mdlg_issue_claims ca;
     mdlg_issue_claims_init(&ca);
