@@ -73,6 +73,14 @@ mdlg_err mdlg_pkey_from_ec_xy(enum mdlg_curve crv, const uint8_t *x, size_t xlen
 mdlg_err mdlg_pkey_from_okp(enum mdlg_curve crv, const uint8_t *x, size_t xlen,
                             mdlg_pkey **out) MDLG_WARN_UNUSED;
 
+/*
+ * Private key from its raw encoding: for P-256/384/521 the big-endian scalar
+ * d (exactly the field size, 1 <= d < n, else COSE_KEY_MALFORMED; the public
+ * point is computed), for Ed25519/X25519 the 32-byte private key.
+ */
+mdlg_err mdlg_pkey_from_private(enum mdlg_curve crv, const uint8_t *d, size_t dlen,
+                                mdlg_pkey **out) MDLG_WARN_UNUSED;
+
 /* Public or private key from PEM text (SPKI, PKCS#8 or SEC1 "EC PRIVATE KEY"). */
 mdlg_err mdlg_pkey_from_pem(const char *pem, size_t len, mdlg_pkey **out) MDLG_WARN_UNUSED;
 
@@ -120,7 +128,7 @@ void mdlg_random(uint8_t *buf, size_t n);
 
 /* --- Signing side: used by the test issuer, benchmarks and tests. --- */
 
-/* Fresh key pair on crv (P-256/384/521, Ed25519). */
+/* Fresh key pair on crv (P-256/384/521, Ed25519, X25519). */
 mdlg_err mdlg_pkey_generate(enum mdlg_curve crv, mdlg_pkey **out) MDLG_WARN_UNUSED;
 
 /* Raw r||s (or Ed25519) signature; *siglen in/out (buffer size / bytes written). */

@@ -1,0 +1,213 @@
+/*
+ * crypto_sig.c - COSE signatures: ES256/384/512 (raw r||s) and EdDSA.
+ *
+ * COSE carries ECDSA signatures as fixed-size r||s; OpenSSL wants DER. The
+ * verify path re-encodes by hand into a stack buffer (no allocation; the
+ * ECDSA_SIG_set0 + i2d_ECDSA_SIG route costs ~0.7 us of BIGNUM allocations
+ * per call) and lets OpenSSL do all range checks, so r or s equal to 0 or
+ * >= n is "did not verify". Wycheproof's P1363 files pin the encoding.
+ */
+#include "crypto/crypto_local.h"
+
+#include <string.h>
+
+#include <openssl/ec.h>
+#include <openssl/err.h>
+
+#define DER_SIG_MAX (3 + 2 * (3 + 66))   /* SEQUENCE of two INTEGERs on P-521 */
+
+struct sig_alg {
+    int alg;
+    enum mdlg_curve crv;
+    enum mdlg_hash_alg hash;   /* 0 for EdDSA (pure, no pre-hash) */
+};
+
+static const struct sig_alg g_sig_algs[] = {
+    { MDLG_ALG_ES256, MDLG_CRV_P256, MDLG_SHA256 },
+    { MDLG_ALG_ES384, MDLG_CRV_P384, MDLG_SHA384 },
+    { MDLG_ALG_ES512, MDLG_CRV_P521, MDLG_SHA512 },
+    { MDLG_ALG_EDDSA, MDLG_CRV_ED25519, 0 },
+};
+
+static const struct sig_alg *sig_alg_get(int alg)
+{
+    for (size_t i = 0; i < sizeof g_sig_algs / sizeof g_sig_algs[0]; i++)
+        if (g_sig_algs[i].alg == alg)
+            return &g_sig_algs[i];
+    return NULL;
+}
+
+/* Signature size in bytes: 2 * field size for ECDSA, 64 for Ed25519. */
+static size_t sig_size(const struct sig_alg *a)
+{
+    return a->hash ? 2 * mdlg_curve_size(a->crv) : 64;
+}
+
+/* A non-NULL pointer for empty messages (some providers dislike NULL). */
+static const uint8_t g_no_msg[1];
+
+/* --- raw r||s <-> DER --- */
+
+/*
+ * Writes the DER INTEGER for an unsigned big-endian value of n bytes:
+ * leading zero bytes dropped (keeping one), a 0x00 added when the top bit is
+ * set. Returns the bytes written (at most n + 3; n <= 66, so short lengths).
+ */
+static size_t der_put_uint(uint8_t *out, const uint8_t *v, size_t n)
+{
+    while (n > 1 && v[0] == 0)
+        v++, n--;
+    size_t pad = (v[0] & 0x80) ? 1 : 0;
+    out[0] = 0x02;
+    out[1] = (uint8_t)(n + pad);
+    out[2] = 0x00;
+    memcpy(out + 2 + pad, v, n);
+    return 2 + pad + n;
+}
+
+/* DER SEQUENCE { r, s } from raw r||s with each half `half` bytes. */
+static size_t raw_to_der(const uint8_t *sig, size_t half, uint8_t out[DER_SIG_MAX])
+{
+    uint8_t body[2 * (3 + 66)];
+    size_t blen = der_put_uint(body, sig, half);
+    blen += der_put_uint(body + blen, sig + half, half);
+    size_t h = 0;
+    out[h++] = 0x30;
+    if (blen >= 0x80)
+        out[h++] = 0x81;
+    out[h++] = (uint8_t)blen;
+    memcpy(out + h, body, blen);
+    return h + blen;
+}
+
+/* Raw r||s (each left-padded to `half` bytes) from OpenSSL's DER signature. */
+static bool der_to_raw(const uint8_t *der, size_t len, size_t half, uint8_t *out)
+{
+    const unsigned char *p = der;
+    ECDSA_SIG *s = d2i_ECDSA_SIG(NULL, &p, (long)len);
+    if (s == NULL)
+        return false;
+    bool ok = BN_bn2binpad(ECDSA_SIG_get0_r(s), out, (int)half) == (int)half &&
+              BN_bn2binpad(ECDSA_SIG_get0_s(s), out + half, (int)half) == (int)half;
+    ECDSA_SIG_free(s);
+    return ok;
+}
+
+/* --- verify --- */
+
+/*
+ * Maps a failed OpenSSL verify (rc != 1) to our codes and empties the
+ * error queue. 0 is "did not verify". A negative value is "could not
+ * verify", with one exception: OpenSSL's ECDSA reports u1*G + u2*Q landing on
+ * the point at infinity (reachable with crafted r, s: Wycheproof "point at
+ * infinity during verify") as an error, but that is simply a wrong signature.
+ */
+static mdlg_err verify_failure(int rc)
+{
+    bool at_infinity = false;
+    unsigned long e;
+    while ((e = ERR_get_error()) != 0)
+        at_infinity |= ERR_GET_LIB(e) == ERR_LIB_EC && ERR_GET_REASON(e) == EC_R_POINT_AT_INFINITY;
+    return rc == 0 || at_infinity ? MDLG_E_COSE_SIGNATURE_INVALID : MDLG_E_CRYPTO_INTERNAL;
+}
+
+/*
+ * ECDSA: hash with the prefetched EVP_MD, then EVP_PKEY_verify on the
+ * digest. Measured ~1 us (1.5%) cheaper per call than EVP_DigestVerifyInit,
+ * whose provider side fetches the digest by name again on every call. No
+ * signature digest is set on the context, so OpenSSL takes the digest as
+ * given (truncated to the order's bit length as ECDSA requires).
+ */
+static mdlg_err ecdsa_verify(EVP_PKEY *k, enum mdlg_hash_alg h, const uint8_t *msg, size_t len,
+                             const uint8_t *der, size_t derlen)
+{
+    uint8_t dgst[MDLG_HASH_MAX];
+    if (EVP_Digest(msg, len, dgst, NULL, mdlg__md(h), NULL) != 1)
+        return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
+    int rc = -1;
+    if (ctx != NULL && EVP_PKEY_verify_init(ctx) == 1)
+        rc = EVP_PKEY_verify(ctx, der, derlen, dgst, mdlg_hash_len(h));
+    EVP_PKEY_CTX_free(ctx);
+    return rc == 1 ? MDLG_E_OK : verify_failure(rc);
+}
+
+/* Ed25519 is one-shot over the whole message (EVP_DigestVerify, no digest). */
+static mdlg_err eddsa_verify(EVP_PKEY *k, const uint8_t *msg, size_t len, const uint8_t *sig,
+                             size_t siglen)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL)
+        return mdlg__ossl_fail(MDLG_E_NO_MEMORY);
+    int rc = -1;
+    if (EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) == 1)
+        rc = EVP_DigestVerify(ctx, sig, siglen, msg, len);
+    EVP_MD_CTX_free(ctx);
+    return rc == 1 ? MDLG_E_OK : verify_failure(rc);
+}
+
+/* see mdlg/crypto.h */
+mdlg_err mdlg_sig_verify(const mdlg_pkey *pub, int cose_alg, const uint8_t *msg, size_t len,
+                         const uint8_t *sig, size_t siglen)
+{
+    if (!mdlg__crypto_ready())
+        return MDLG_E_CRYPTO_INTERNAL;
+    const struct sig_alg *a = sig_alg_get(cose_alg);
+    if (a == NULL)
+        return MDLG_E_COSE_ALG_UNSUPPORTED;
+    if (pub == NULL || (msg == NULL && len != 0))
+        return MDLG_E_USAGE;
+    if (pub->crv != a->crv)
+        return MDLG_E_COSE_KEY_ALG_MISMATCH;
+    if (sig == NULL || siglen != sig_size(a))
+        return MDLG_E_COSE_SIGNATURE_MALFORMED;
+    if (msg == NULL)
+        msg = g_no_msg;
+    if (a->hash == 0)
+        return eddsa_verify(pub->evp, msg, len, sig, siglen);
+    uint8_t der[DER_SIG_MAX];
+    size_t derlen = raw_to_der(sig, siglen / 2, der);
+    return ecdsa_verify(pub->evp, a->hash, msg, len, der, derlen);
+}
+
+/* --- sign --- */
+
+/* EVP_DigestSign into out (*outlen in: capacity, out: bytes written). */
+static bool digest_sign(EVP_PKEY *k, const EVP_MD *md, const uint8_t *msg, size_t len,
+                        uint8_t *out, size_t *outlen)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    bool ok = ctx != NULL && EVP_DigestSignInit(ctx, NULL, md, NULL, k) == 1 &&
+              EVP_DigestSign(ctx, out, outlen, msg, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    return ok;
+}
+
+/* see mdlg/crypto.h */
+mdlg_err mdlg_sig_sign(const mdlg_pkey *priv, int cose_alg, const uint8_t *msg, size_t len,
+                       uint8_t *sig, size_t *siglen)
+{
+    if (!mdlg__crypto_ready())
+        return MDLG_E_CRYPTO_INTERNAL;
+    const struct sig_alg *a = sig_alg_get(cose_alg);
+    if (a == NULL)
+        return MDLG_E_COSE_ALG_UNSUPPORTED;
+    if (priv == NULL || sig == NULL || siglen == NULL || (msg == NULL && len != 0))
+        return MDLG_E_USAGE;
+    if (priv->crv != a->crv)
+        return MDLG_E_COSE_KEY_ALG_MISMATCH;
+    size_t want = sig_size(a);
+    if (*siglen < want || !mdlg__pkey_has_private(priv->evp))
+        return MDLG_E_USAGE;
+    if (msg == NULL)
+        msg = g_no_msg;
+    uint8_t der[DER_SIG_MAX];
+    size_t n = a->hash ? sizeof der : want;
+    bool ok = a->hash ? digest_sign(priv->evp, mdlg__md(a->hash), msg, len, der, &n) &&
+                            der_to_raw(der, n, want / 2, sig)
+                      : digest_sign(priv->evp, NULL, msg, len, sig, &n) && n == want;
+    if (!ok)
+        return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
+    *siglen = want;
+    return MDLG_E_OK;
+}
