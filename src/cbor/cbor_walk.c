@@ -165,12 +165,17 @@ static bool utf8_valid(const uint8_t *p, size_t n)
 }
 
 /*
- * Simple values other than false/true/null/undefined (e0..f3, f8 xx):
- * libcbor 0.8's streaming decoder rejects them, so read them here.
+ * Heads libcbor 0.8's streaming decoder rejects although RFC 8949 allows
+ * them: tags 6..20 in the initial byte (c6..d4) and simple values other than
+ * false/true/null/undefined (e0..f3, f8 xx). Read them here.
  * Returns the head size consumed, 0 if `ib` is not such a head, or sets err.
  */
 static size_t read_other_simple(struct walker *w, const uint8_t *p, size_t left)
 {
+    if (p[0] >= 0xc6 && p[0] <= 0xd4) {    /* tags 6..20 (e.g. COSE 17, 18): libcbor 0.8 errs */
+        set_container(w, H_CONTAINER, MDLG_CBOR_TAG, p[0] & 0x1f);
+        return 1;
+    }
     if (p[0] >= 0xe0 && p[0] <= 0xf3) {
         set_leaf(w, MDLG_CBOR_SIMPLE, p[0] & 0x1f);
         return 1;
