@@ -283,24 +283,28 @@ static mdlg_err check_child(struct walker *w, const struct head *h, size_t off)
     return MDLG_E_OK;
 }
 
-/* Checks a declared container count before it is trusted. */
-static mdlg_err check_count(struct walker *w, const struct head *h, size_t after)
+/*
+ * Checks a declared container count before it is trusted. `off` is the
+ * head's offset (where errors are reported), `after` the offset just past it.
+ * The capacity check counts the container's own item too.
+ */
+static mdlg_err check_count(struct walker *w, const struct head *h, size_t off, size_t after)
 {
     uint64_t n = h->value;
     size_t left = w->doc->len - after;
     if (h->type == MDLG_CBOR_MAP) {
         if (n > MDLG_MAX_MAP_ENTRIES)
-            return fail(w, MDLG_E_LIMIT_MAP_ENTRIES, w->pos);
+            return fail(w, MDLG_E_LIMIT_MAP_ENTRIES, off);
         n *= 2;
     } else if (h->type == MDLG_CBOR_ARRAY && n > MDLG_MAX_ARRAY_ITEMS) {
-        return fail(w, MDLG_E_LIMIT_ARRAY_ITEMS, w->pos);
+        return fail(w, MDLG_E_LIMIT_ARRAY_ITEMS, off);
     } else if (h->type == MDLG_CBOR_TAG) {
         n = 1;
     }
     if (n > left)
-        return fail(w, MDLG_E_CBOR_LENGTH_EXCEEDS_INPUT, w->pos);
-    if (n > (uint64_t)(w->doc->cap - w->doc->n))
-        return fail(w, MDLG_E_CBOR_TOO_MANY_ITEMS, w->pos);
+        return fail(w, MDLG_E_CBOR_LENGTH_EXCEEDS_INPUT, off);
+    if (n + 1 > (uint64_t)(w->doc->cap - w->doc->n))
+        return fail(w, MDLG_E_CBOR_TOO_MANY_ITEMS, off);
     return MDLG_E_OK;
 }
 
@@ -390,7 +394,7 @@ static mdlg_err step(struct walker *w)
         return on_break(w, off);
     if (check_child(w, &h, off) != MDLG_E_OK)
         return w->err;
-    if (h.kind == H_CONTAINER && check_count(w, &h, w->pos) != MDLG_E_OK)
+    if (h.kind == H_CONTAINER && check_count(w, &h, off, w->pos) != MDLG_E_OK)
         return w->err;
     if (w->doc->n >= w->doc->cap)
         return fail(w, MDLG_E_CBOR_TOO_MANY_ITEMS, off);
