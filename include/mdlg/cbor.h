@@ -13,6 +13,25 @@
  * top-level item (trailing bytes are an error). Non-preferred encodings
  * (e.g. a map head b9 00 03) and indefinite lengths are accepted.
  *
+ * Duplicate keys are found by value in the CBOR data model, not by encoded
+ * bytes, so one key cannot be sent twice under two encodings: 01 and 18 01
+ * are the same key, a chunked text key (_ "a", "b") equals "ab", f16 1.0
+ * equals f64 1.0 (but 0.0 and -0.0 differ), tags and arrays compare item by
+ * item. (Map-valued keys compare pair by pair in encoded order.)
+ *
+ * Errors, with diag->offset: TRUNCATED where the input ends (also for empty
+ * input); LENGTH_EXCEEDS_INPUT, LIMIT_MAP_ENTRIES, LIMIT_ARRAY_ITEMS and
+ * TOO_MANY_ITEMS at the head whose declared length or count is too large (a
+ * tag counts as declaring one item, so a lone c0 is LENGTH_EXCEEDS_INPUT;
+ * limits are checked before lengths); TOO_DEEP at the container that would
+ * be the (MDLG_MAX_DEPTH+1)-th open one (arrays, maps, tags, indefinite
+ * strings; an empty definite array or map is not opened); DUPLICATE_KEY at
+ * the later key; MALFORMED at the offending head (reserved additional info,
+ * f8 00..1f, a stray or misplaced break, a bad chunk); INVALID_UTF8 at the
+ * text string (for a chunk, the chunk); TRAILING_BYTES at the first byte
+ * after the item. Chunks of an indefinite string count against
+ * MDLG_MAX_ARRAY_ITEMS.
+ *
  * Items are addressed by index. A subtree is items[i .. items[i].end); the
  * first child of a container is i + 1 and a child's next sibling is
  * items[child].end. A tag item has exactly one child (the tagged item).

@@ -222,27 +222,105 @@ static size_t next_head(struct walker *w)
     return r.read;
 }
 
-/* ---- duplicate keys ---- */
+/* ---- duplicate keys: equality in the CBOR data model (RFC 8949 2, 5.6) ---- */
 
-static bool keys_equal(const struct mdlg_cbor_doc *d, uint32_t a, uint32_t b)
+/* The content of a text or byte string, definite or chunked, as segments. */
+struct seg_iter {
+    const struct mdlg_cbor_item *items;
+    uint32_t next, end;      /* chunk items still to read */
+    struct mdlg_bytes cur;   /* unread part of the current segment */
+};
+
+static void seg_init(struct seg_iter *s, const struct mdlg_cbor_doc *d, uint32_t i)
 {
-    const struct mdlg_cbor_item *x = &d->items[a], *y = &d->items[b];
-    if (x->type != y->type)
-        return false;
-    switch (x->type) {
-    case MDLG_CBOR_UINT:
-    case MDLG_CBOR_NEGINT:
-    case MDLG_CBOR_SIMPLE:
-        return x->v.u == y->v.u;
-    case MDLG_CBOR_BSTR:
-    case MDLG_CBOR_TSTR:
-        if (!x->indefinite && !y->indefinite)
-            return mdlg_bytes_eq(x->v.s, y->v.s);
-        break;
-    default:
-        break;
+    s->items = d->items;
+    if (d->items[i].indefinite) {
+        s->next = i + 1;                 /* chunks are leaves i+1 .. end-1 */
+        s->end = d->items[i].end;
+        s->cur = mdlg_bytes_make(NULL, 0);
+    } else {
+        s->next = s->end = 0;
+        s->cur = d->items[i].v.s;
     }
-    return mdlg_bytes_eq(mdlg_cbor_span(d, a), mdlg_cbor_span(d, b));
+}
+
+/* Makes s->cur non-empty; false at the end of the string. */
+static bool seg_fill(struct seg_iter *s)
+{
+    while (s->cur.len == 0) {
+        if (s->next >= s->end)
+            return false;
+        s->cur = s->items[s->next++].v.s;
+    }
+    return true;
+}
+
+/* Same content, whatever the chunking ((_ "a", "b") equals "ab"). */
+static bool strings_equal(const struct mdlg_cbor_doc *d, uint32_t a, uint32_t b)
+{
+    if (!d->items[a].indefinite && !d->items[b].indefinite)
+        return mdlg_bytes_eq(d->items[a].v.s, d->items[b].v.s);
+    struct seg_iter x, y;
+    seg_init(&x, d, a);
+    seg_init(&y, d, b);
+    for (;;) {
+        bool more_x = seg_fill(&x), more_y = seg_fill(&y);
+        if (!more_x || !more_y)
+            return more_x == more_y;
+        size_t n = x.cur.len < y.cur.len ? x.cur.len : y.cur.len;
+        if (memcmp(x.cur.ptr, y.cur.ptr, n) != 0)
+            return false;
+        x.cur = mdlg_bytes_make(x.cur.ptr + n, x.cur.len - n);
+        y.cur = mdlg_bytes_make(y.cur.ptr + n, y.cur.len - n);
+    }
+}
+
+/*
+ * Data-model equality of the subtrees at a and b, so that a key cannot be
+ * repeated under another encoding: integers by value whatever their head
+ * width (01 == 18 01), floats by value whatever their width (f16 1.0 == f64
+ * 1.0; compared bitwise on the widened double, so 0.0 != -0.0 and a NaN
+ * equals the same NaN), strings by content whatever their chunking, tags and
+ * arrays item by item, definite or not. Maps used as keys compare pair by
+ * pair in encoded order (mdoc and COSE never use them). Both subtrees are
+ * walked in pre-order; with equal counts at every container, equal sequences
+ * mean equal trees.
+ */
+static bool items_equal(const struct mdlg_cbor_doc *d, uint32_t a, uint32_t b)
+{
+    uint32_t end_a = d->items[a].end, end_b = d->items[b].end;
+    while (a < end_a && b < end_b) {
+        const struct mdlg_cbor_item *x = &d->items[a], *y = &d->items[b];
+        if (x->type != y->type)
+            return false;
+        switch (x->type) {
+        case MDLG_CBOR_UINT:
+        case MDLG_CBOR_NEGINT:
+        case MDLG_CBOR_SIMPLE:
+        case MDLG_CBOR_TAG:
+            if (x->v.u != y->v.u)
+                return false;
+            break;
+        case MDLG_CBOR_FLOAT:
+            if (memcmp(&x->v.f, &y->v.f, sizeof x->v.f) != 0)
+                return false;
+            break;
+        case MDLG_CBOR_BSTR:
+        case MDLG_CBOR_TSTR:
+            if (!strings_equal(d, a, b))
+                return false;
+            a = x->end;   /* skip the chunks */
+            b = y->end;
+            continue;
+        default:          /* array, map: same count, then the children */
+            if (x->count != y->count)
+                return false;
+            break;
+        }
+        a++;
+        b++;
+    }
+    return a == end_a && b == end_b;
 }
 
 /* Checks the map at index m (complete) for repeated keys. */
@@ -252,7 +330,7 @@ static mdlg_err check_duplicates(struct walker *w, uint32_t m)
     for (uint32_t k = mdlg_cbor_first(d, m); k != MDLG_CBOR_NONE;) {
         uint32_t v = d->items[k].end;
         for (uint32_t j = d->items[v].end; j < d->items[m].end;) {
-            if (keys_equal(d, k, j))
+            if (items_equal(d, k, j))
                 return fail(w, MDLG_E_CBOR_DUPLICATE_KEY, d->items[j].off);
             j = d->items[d->items[j].end].end;   /* skip value */
         }
