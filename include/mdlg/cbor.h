@@ -96,7 +96,8 @@ struct mdlg_cbor_doc {
  * Parses buf[0..len) as exactly one CBOR item into items[0..cap).
  * On failure returns the error and, if diag is non-NULL, fills diag->offset
  * with the byte offset where the problem was found. `doc` is valid only on
- * success. Never allocates.
+ * success. Never allocates. Empty input (len 0, buf may then be NULL) is
+ * CBOR_TRUNCATED; a NULL buf with len > 0, NULL items or cap 0 is USAGE.
  */
 mdlg_err mdlg_cbor_parse(struct mdlg_cbor_doc *doc, const uint8_t *buf, size_t len,
                          struct mdlg_cbor_item *items, uint32_t cap,

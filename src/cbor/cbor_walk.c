@@ -197,13 +197,13 @@ static size_t read_other_simple(struct walker *w, const uint8_t *p, size_t left)
 /* Decodes the next head at w->pos into w->h; returns bytes consumed or 0 on error. */
 static size_t next_head(struct walker *w)
 {
-    const uint8_t *p = w->doc->buf + w->pos;
     size_t left = w->doc->len - w->pos;
     w->h.kind = H_NONE;
     if (left == 0) {
         fail(w, MDLG_E_CBOR_TRUNCATED, w->pos);
         return 0;
     }
+    const uint8_t *p = w->doc->buf + w->pos;   /* buf may be NULL when len is 0 */
     size_t n = read_other_simple(w, p, left);
     if (n > 0 || w->err != MDLG_E_OK)
         return n;
@@ -492,7 +492,7 @@ mdlg_err mdlg_cbor_parse(struct mdlg_cbor_doc *doc, const uint8_t *buf, size_t l
     memset(&w, 0, sizeof w);
     *doc = (struct mdlg_cbor_doc){ buf, len, items, cap, 0 };
     w.doc = doc;
-    if (buf == NULL || cap == 0)
+    if ((buf == NULL && len > 0) || items == NULL || cap == 0)
         fail(&w, MDLG_E_USAGE, 0);
     else if (len > MDLG_MAX_BODY * 4u)
         fail(&w, MDLG_E_LIMIT_BODY_SIZE, 0);
