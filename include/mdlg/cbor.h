@@ -109,17 +109,19 @@ static inline const struct mdlg_cbor_item *mdlg_cbor_at(const struct mdlg_cbor_d
     return &d->items[i];
 }
 
-/* Exact encoded bytes of item i (head and content). */
+/* Exact encoded bytes of item i (head and content); empty if i >= doc->n. */
 struct mdlg_bytes mdlg_cbor_span(const struct mdlg_cbor_doc *d, uint32_t i);
 
 /* First child of container/tag i, or MDLG_CBOR_NONE if it has none. */
 uint32_t mdlg_cbor_first(const struct mdlg_cbor_doc *d, uint32_t i);
-/* Next sibling of `child` inside `parent`, or MDLG_CBOR_NONE. */
+/* Next sibling of `child` inside `parent`, or MDLG_CBOR_NONE (also if child is
+ * not inside parent). */
 uint32_t mdlg_cbor_next(const struct mdlg_cbor_doc *d, uint32_t parent, uint32_t child);
 /* k-th child (0-based) of array i, or MDLG_CBOR_NONE. */
 uint32_t mdlg_cbor_array_get(const struct mdlg_cbor_doc *d, uint32_t i, uint32_t k);
 
-/* Value for text key `key` in map i, or MDLG_CBOR_NONE (also if i is not a map). */
+/* Value for text key `key` in map i, or MDLG_CBOR_NONE (also if i is not a map).
+ * A chunked text key matches by content, as in duplicate detection. */
 uint32_t mdlg_cbor_map_get_str(const struct mdlg_cbor_doc *d, uint32_t i, const char *key);
 /* Value for integer key `key` in map i, or MDLG_CBOR_NONE. */
 uint32_t mdlg_cbor_map_get_int(const struct mdlg_cbor_doc *d, uint32_t i, int64_t key);
@@ -135,6 +137,9 @@ bool mdlg_cbor_get_tstr(const struct mdlg_cbor_doc *d, uint32_t i, struct mdlg_b
 bool mdlg_cbor_get_bool(const struct mdlg_cbor_doc *d, uint32_t i, bool *out);
 bool mdlg_cbor_is_null(const struct mdlg_cbor_doc *d, uint32_t i);
 bool mdlg_cbor_is_type(const struct mdlg_cbor_doc *d, uint32_t i, enum mdlg_cbor_type t);
+/* True if item i is a text or byte string, definite or chunked, whose content
+ * is exactly p[0..n). */
+bool mdlg_cbor_str_eq(const struct mdlg_cbor_doc *d, uint32_t i, const void *p, size_t n);
 
 /*
  * If item i is #6.24(bstr), sets *inner to the bstr content (the embedded

@@ -8,6 +8,8 @@
 
 struct mdlg_bytes mdlg_cbor_span(const struct mdlg_cbor_doc *d, uint32_t i)
 {
+    if (i >= d->n)
+        return mdlg_bytes_make(NULL, 0);
     return mdlg_bytes_make(d->buf + d->items[i].off, d->items[i].len);
 }
 
@@ -20,8 +22,8 @@ uint32_t mdlg_cbor_first(const struct mdlg_cbor_doc *d, uint32_t i)
 
 uint32_t mdlg_cbor_next(const struct mdlg_cbor_doc *d, uint32_t parent, uint32_t child)
 {
-    if (child == MDLG_CBOR_NONE || parent >= d->n)
-        return MDLG_CBOR_NONE;
+    if (parent >= d->n || child <= parent || child >= d->items[parent].end)
+        return MDLG_CBOR_NONE;   /* also child == MDLG_CBOR_NONE */
     uint32_t n = d->items[child].end;
     return n < d->items[parent].end ? n : MDLG_CBOR_NONE;
 }
@@ -54,10 +56,28 @@ static uint32_t map_find(const struct mdlg_cbor_doc *d, uint32_t m,
     return MDLG_CBOR_NONE;
 }
 
+bool mdlg_cbor_str_eq(const struct mdlg_cbor_doc *d, uint32_t i, const void *p, size_t n)
+{
+    if (i >= d->n || (d->items[i].type != MDLG_CBOR_TSTR && d->items[i].type != MDLG_CBOR_BSTR))
+        return false;
+    const struct mdlg_cbor_item *it = &d->items[i];
+    if (!it->indefinite)
+        return mdlg_bytes_eq(it->v.s, mdlg_bytes_make(p, n));
+    const uint8_t *want = p;
+    size_t done = 0;
+    for (uint32_t c = i + 1; c < it->end; c++) {   /* chunks are leaves i+1 .. end-1 */
+        struct mdlg_bytes ch = d->items[c].v.s;
+        if (ch.len > n - done || (ch.len > 0 && memcmp(ch.ptr, want + done, ch.len) != 0))
+            return false;
+        done += ch.len;
+    }
+    return done == n;
+}
+
+/* Text keys match whether sent definite or chunked, like duplicate detection. */
 static bool match_str(const struct mdlg_cbor_doc *d, uint32_t k, const void *want)
 {
-    struct mdlg_bytes s;
-    return mdlg_cbor_get_tstr(d, k, &s) && mdlg_bytes_eq_str(s, want);
+    return mdlg_cbor_is_type(d, k, MDLG_CBOR_TSTR) && mdlg_cbor_str_eq(d, k, want, strlen(want));
 }
 
 static bool match_int(const struct mdlg_cbor_doc *d, uint32_t k, const void *want)
