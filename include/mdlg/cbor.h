@@ -160,13 +160,15 @@ struct mdlg_cbor_buf {
     size_t len;
     size_t cap;
     uint8_t *initial;   /* caller storage used until the first growth */
+    size_t initial_cap; /* its size */
     size_t max;         /* hard cap on len (0: MDLG_MAX_BODY * 4) */
     mdlg_err err;
 };
 
 /* Starts with caller storage (may be NULL/0: heap from the first byte). */
 void mdlg_cbor_buf_init(struct mdlg_cbor_buf *b, uint8_t *storage, size_t cap);
-/* Frees heap storage, if any. */
+/* Frees heap storage, if any, and returns b to its state after init (caller
+ * storage, len 0, no error; b->max is kept), so it can be used again. */
 void mdlg_cbor_buf_free(struct mdlg_cbor_buf *b);
 static inline mdlg_err mdlg_cbor_buf_err(const struct mdlg_cbor_buf *b) { return b->err; }
 static inline struct mdlg_bytes mdlg_cbor_buf_bytes(const struct mdlg_cbor_buf *b)

@@ -17,6 +17,7 @@ void mdlg_cbor_buf_init(struct mdlg_cbor_buf *b, uint8_t *storage, size_t cap)
     b->ptr = storage;
     b->initial = storage;
     b->cap = storage ? cap : 0;
+    b->initial_cap = b->cap;
     b->len = 0;
     b->max = 0;
     b->err = MDLG_E_OK;
@@ -27,7 +28,9 @@ void mdlg_cbor_buf_free(struct mdlg_cbor_buf *b)
     if (b->ptr != b->initial)
         free(b->ptr);
     b->ptr = b->initial;
+    b->cap = b->initial_cap;   /* not the heap capacity: storage is smaller */
     b->len = 0;
+    b->err = MDLG_E_OK;
 }
 
 /* Makes room for n more bytes; false (and sticky error) if impossible. */
@@ -42,9 +45,10 @@ static bool reserve(struct mdlg_cbor_buf *b, size_t n)
     }
     if (b->len + n <= b->cap)
         return true;
+    size_t need = b->len + n;   /* <= max, checked above */
     size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n)
-        cap *= 2;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : cap * 2;   /* a caller max near SIZE_MAX */
     uint8_t *p = b->ptr == b->initial ? malloc(cap) : realloc(b->ptr, cap);
     if (p == NULL) {
         b->err = MDLG_E_NO_MEMORY;
