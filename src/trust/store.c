@@ -29,6 +29,12 @@ mdlg_trust *mdlg_trust_new(void)
         free(t);
         return NULL;
     }
+    if (mdlg__certcache_init(&t->certs) != 0) {
+        mdlg__cache_destroy(&t->cache);
+        X509_STORE_free(t->store);
+        free(t);
+        return NULL;
+    }
     /* A pinned anchor need not be self-signed; no X509_V_FLAG_X509_STRICT. */
     X509_STORE_set_flags(t->store, X509_V_FLAG_PARTIAL_CHAIN);
     return t;
@@ -45,6 +51,7 @@ void mdlg_trust_free(mdlg_trust *t)
     free(t->anchors);
     free(t->slots);
     mdlg__cache_destroy(&t->cache);
+    mdlg__certcache_destroy(&t->certs);
     X509_STORE_free(t->store);
     free(t);
 }

@@ -96,6 +96,18 @@ struct mdlg_cache {
     uint8_t next[MDLG_CACHE_SETS]; /* round-robin victim per set */
 };
 
+/* Parsed certificates by DER SHA-256 (certcache.c); holds no verdicts. */
+struct mdlg_certcache_entry {
+    uint8_t key[32];
+    X509 *x;                    /* one reference, NULL = empty */
+};
+
+struct mdlg_certcache {
+    pthread_rwlock_t lock;
+    struct mdlg_certcache_entry *e; /* allocated on first insert */
+    uint8_t next[MDLG_CACHE_SETS];
+};
+
 struct mdlg_trust {
     X509_STORE *store;
     struct mdlg_anchor **anchors; /* insertion order */
@@ -103,6 +115,7 @@ struct mdlg_trust {
     size_t *slots;               /* fingerprint table: anchor index + 1, 0 = empty */
     size_t nslots;               /* power of two, load <= 1/2 */
     struct mdlg_cache cache;
+    struct mdlg_certcache certs;
 };
 
 /* Anchor whose DER has this SHA-256, or NULL. O(1). */
@@ -117,6 +130,17 @@ bool mdlg__cache_get(struct mdlg_cache *c, const uint8_t key[32], enum mdlg_poli
                      struct mdlg_cache_entry *e);
 /* Inserts a copy of *e (taking a ds_key reference); replaces an old one. */
 void mdlg__cache_put(struct mdlg_cache *c, const struct mdlg_cache_entry *e);
+
+/* Parsed-certificate cache (certcache.c). */
+int mdlg__certcache_init(struct mdlg_certcache *c);
+void mdlg__certcache_destroy(struct mdlg_certcache *c);
+/*
+ * The certificate whose DER (der, len) has SHA-256 `key`, parsed once and
+ * shared: returns a new reference, or NULL if the bytes are not a
+ * certificate.
+ */
+X509 *mdlg__certcache_parse(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
+                            size_t len);
 
 /* X.509 helpers (x509util.c). */
 /* SHA-256 of bytes via OpenSSL; false on failure. */

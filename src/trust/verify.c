@@ -243,7 +243,7 @@ static mdlg_err after_path(const mdlg_trust *t, X509 *ds, X509_STORE_CTX *ctx,
 static mdlg_err verify_full(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
                             int64_t now, enum mdlg_policy policy, struct mdlg_cache_entry *ce)
 {
-    X509 *ds = mdlg__cert_parse(x5chain[0].ptr, x5chain[0].len);
+    X509 *ds = mdlg__certcache_parse(&t->certs, ce->r.ds_sha256, x5chain[0].ptr, x5chain[0].len);
     if (ds == NULL) {
         ce->r.err_detail = "DS certificate is not a DER X.509 certificate";
         return MDLG_E_CERT_MALFORMED;
