@@ -2,10 +2,11 @@
  * certcache.c - parsed certificates by the SHA-256 of their DER.
  *
  * Parsing a certificate costs more than verifying its signature under
- * OpenSSL 3.0 (~170 us against ~75 us for P-256 here), and a parsed X509 is a
- * pure function of its bytes, so DS certificates are parsed once and shared.
- * Path validation still runs on every uncached verification: this cache
- * holds no verdicts. Same shape as the chain cache: MDLG_CACHE_SETS sets of
+ * OpenSSL 3.0 (~170 us against ~75 us for P-256 here). A parsed X509, its
+ * subject fields and its own Annex B profile findings are pure functions of
+ * its bytes, so DS certificates are parsed and described once and shared.
+ * Path validation at `now` against the anchors still runs on every
+ * uncached verification: this cache holds no verdicts. Same shape as the chain cache: MDLG_CACHE_SETS sets of
  * MDLG_CACHE_WAYS entries, round-robin replacement, one rwlock.
  */
 #include <stdlib.h>
@@ -25,7 +26,7 @@ void mdlg__certcache_destroy(struct mdlg_certcache *c)
 {
     if (c->e != NULL)
         for (size_t i = 0; i < MDLG_CACHE_SETS * MDLG_CACHE_WAYS; i++)
-            X509_free(c->e[i].x);
+            X509_free(c->e[i].info.x);
     free(c->e);
     c->e = NULL;
     pthread_rwlock_destroy(&c->lock);
@@ -36,50 +37,67 @@ static struct mdlg_certcache_entry *cset(struct mdlg_certcache *c, const uint8_t
     return &c->e[((size_t)key[0] % MDLG_CACHE_SETS) * MDLG_CACHE_WAYS];
 }
 
-static X509 *lookup(struct mdlg_certcache *c, const uint8_t key[32])
+static bool lookup(struct mdlg_certcache *c, const uint8_t key[32], struct mdlg_ds_info *out)
 {
-    X509 *x = NULL;
+    bool hit = false;
     pthread_rwlock_rdlock(&c->lock);
     if (c->e != NULL) {
         struct mdlg_certcache_entry *set = cset(c, key);
-        for (size_t w = 0; w < MDLG_CACHE_WAYS && x == NULL; w++)
-            if (set[w].x != NULL && memcmp(set[w].key, key, 32) == 0 && X509_up_ref(set[w].x))
-                x = set[w].x;
+        for (size_t w = 0; w < MDLG_CACHE_WAYS && !hit; w++)
+            if (set[w].info.x != NULL && memcmp(set[w].key, key, 32) == 0 &&
+                X509_up_ref(set[w].info.x)) {
+                *out = set[w].info;
+                hit = true;
+            }
     }
     pthread_rwlock_unlock(&c->lock);
-    return x;
+    return hit;
 }
 
-static void insert(struct mdlg_certcache *c, const uint8_t key[32], X509 *x)
+static void insert(struct mdlg_certcache *c, const uint8_t key[32], const struct mdlg_ds_info *in)
 {
     pthread_rwlock_wrlock(&c->lock);
     if (c->e == NULL)
         c->e = calloc(MDLG_CACHE_SETS * MDLG_CACHE_WAYS, sizeof *c->e);
-    if (c->e != NULL && X509_up_ref(x)) {
+    if (c->e != NULL && X509_up_ref(in->x)) {
         struct mdlg_certcache_entry *set = cset(c, key);
         size_t w = c->next[key[0] % MDLG_CACHE_SETS]++ % MDLG_CACHE_WAYS;
         for (size_t i = 0; i < MDLG_CACHE_WAYS; i++)
-            if (set[i].x == NULL || memcmp(set[i].key, key, 32) == 0) {
+            if (set[i].info.x == NULL || memcmp(set[i].key, key, 32) == 0) {
                 w = i;
                 break;
             }
-        X509_free(set[w].x);
-        set[w].x = x;
+        X509_free(set[w].info.x);
+        set[w].info = *in;
         memcpy(set[w].key, key, 32);
     }
     pthread_rwlock_unlock(&c->lock);
 }
 
-X509 *mdlg__certcache_parse(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
-                            size_t len)
+/* Subject fields, validity and the DS's own profile findings. */
+static void describe(X509 *x, struct mdlg_ds_info *d)
 {
-    X509 *x = lookup(c, key);
-    if (x != NULL)
-        return x;
-    if ((x = mdlg__cert_parse(der, len)) == NULL)
-        return NULL;
+    const X509_NAME *subj = X509_get_subject_name(x);
+    mdlg__name_oneline(subj, d->subject, sizeof d->subject);
+    mdlg__name_attr(subj, NID_countryName, d->c, sizeof d->c);
+    mdlg__name_attr(subj, NID_stateOrProvinceName, d->st, sizeof d->st);
+    mdlg_jurisdiction_normalize(d->c, d->st, d->st_code);
+    if (!mdlg__cert_window(x, &d->not_before, &d->not_after))
+        d->not_before = d->not_after = 0;
+    mdlg__prof_ds(x, &d->prof);
+}
+
+bool mdlg__certcache_ds(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
+                        size_t len, struct mdlg_ds_info *out)
+{
+    if (lookup(c, key, out))
+        return true;
+    memset(out, 0, sizeof *out);
+    if ((out->x = mdlg__cert_parse(der, len)) == NULL)
+        return false;
     /* Compute the extension cache now, so shared readers only read it. */
-    X509_check_purpose(x, -1, 0);
-    insert(c, key, x);
-    return x;
+    X509_check_purpose(out->x, -1, 0);
+    describe(out->x, out);
+    insert(c, key, out);
+    return true;
 }

@@ -175,6 +175,7 @@ static mdlg_err add_x509(mdlg_trust *t, X509 *x, const char *jurisdiction)
     }
     X509_up_ref(x);
     a->cert = x;
+    X509_set_ex_data(x, mdlg__anchor_ex_index(), a);
     t->anchors[t->n++] = a;
     slot_insert(t->slots, t->nslots, a->sha256, t->n);
     mdlg__cache_clear(&t->cache);

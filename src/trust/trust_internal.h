@@ -96,10 +96,23 @@ struct mdlg_cache {
     uint8_t next[MDLG_CACHE_SETS]; /* round-robin victim per set */
 };
 
-/* Parsed certificates by DER SHA-256 (certcache.c); holds no verdicts. */
+/*
+ * What a DS certificate says about itself: a pure function of its DER,
+ * computed once per certificate (certcache.c). Holds no verdict: time,
+ * anchor and policy are applied on every verification.
+ */
+struct mdlg_ds_info {
+    X509 *x;                    /* one reference */
+    char subject[256];          /* RFC 2253 one-line */
+    char c[4], st[64], st_code[16];
+    int64_t not_before, not_after;  /* 0, 0 if unparsable */
+    struct mdlg_prof prof;      /* Annex B DS profile findings (mdlg__prof_ds) */
+};
+
+/* Parsed certificates by DER SHA-256; x NULL = empty. */
 struct mdlg_certcache_entry {
     uint8_t key[32];
-    X509 *x;                    /* one reference, NULL = empty */
+    struct mdlg_ds_info info;
 };
 
 struct mdlg_certcache {
@@ -135,12 +148,12 @@ void mdlg__cache_put(struct mdlg_cache *c, const struct mdlg_cache_entry *e);
 int mdlg__certcache_init(struct mdlg_certcache *c);
 void mdlg__certcache_destroy(struct mdlg_certcache *c);
 /*
- * The certificate whose DER (der, len) has SHA-256 `key`, parsed once and
- * shared: returns a new reference, or NULL if the bytes are not a
- * certificate.
+ * The DS certificate whose DER (der, len) has SHA-256 `key`, parsed and
+ * described once and shared: fills *out (out->x is a new reference) and
+ * returns true, or false if the bytes are not a certificate.
  */
-X509 *mdlg__certcache_parse(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
-                            size_t len);
+bool mdlg__certcache_ds(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
+                        size_t len, struct mdlg_ds_info *out);
 
 /* X.509 helpers (x509util.c). */
 /* SHA-256 of bytes via OpenSSL; false on failure. */
@@ -157,6 +170,12 @@ void mdlg__name_oneline(const X509_NAME *name, char *out, size_t cap);
 bool mdlg__asn1_time(const ASN1_TIME *t, int64_t *out);
 /* notBefore/notAfter of x as unix seconds. */
 bool mdlg__cert_window(X509 *x, int64_t *nb, int64_t *na);
+/*
+ * X509 ex_data index under which each anchor certificate points back to its
+ * struct mdlg_anchor, so the anchor that ended a validated path is found
+ * without re-encoding and hashing it.
+ */
+int mdlg__anchor_ex_index(void);
 /* Bounded copy with NUL termination; false if truncated. */
 bool mdlg__strlcpy(char *dst, const char *src, size_t cap);
 

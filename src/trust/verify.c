@@ -73,15 +73,15 @@ static bool from_cache(mdlg_trust *t, const uint8_t key[32], enum mdlg_policy po
     return true;
 }
 
-static void describe_ds(X509 *ds, struct mdlg_chain_result *r)
+/* The DS's own description (cached with its parse) into the result. */
+static void describe_ds(const struct mdlg_ds_info *d, struct mdlg_chain_result *r)
 {
-    const X509_NAME *subj = X509_get_subject_name(ds);
-    mdlg__name_oneline(subj, r->ds_subject, sizeof r->ds_subject);
-    mdlg__name_attr(subj, NID_countryName, r->ds_country, sizeof r->ds_country);
-    mdlg__name_attr(subj, NID_stateOrProvinceName, r->ds_state, sizeof r->ds_state);
-    mdlg_jurisdiction_normalize(r->ds_country, r->ds_state, r->ds_state_code);
-    if (!mdlg__cert_window(ds, &r->ds_not_before, &r->ds_not_after))
-        r->ds_not_before = r->ds_not_after = 0;
+    mdlg__strlcpy(r->ds_subject, d->subject, sizeof r->ds_subject);
+    mdlg__strlcpy(r->ds_country, d->c, sizeof r->ds_country);
+    mdlg__strlcpy(r->ds_state, d->st, sizeof r->ds_state);
+    mdlg__strlcpy(r->ds_state_code, d->st_code, sizeof r->ds_state_code);
+    r->ds_not_before = d->not_before;
+    r->ds_not_after = d->not_after;
 }
 
 /* x5chain[1..] as untrusted intermediates; copies of anchors are skipped. */
@@ -191,7 +191,7 @@ static void ca_window(STACK_OF(X509) *chain, struct mdlg_cache_entry *ce)
 }
 
 /* Profile and jurisdiction findings for a validated chain ending at a. */
-static void chain_findings(X509 *ds, int len, const struct mdlg_anchor *a,
+static void chain_findings(const struct mdlg_ds_info *ds, int len, const struct mdlg_anchor *a,
                            enum mdlg_policy policy, struct mdlg_chain_result *r,
                            struct mdlg_prof *p)
 {
@@ -201,7 +201,7 @@ static void chain_findings(X509 *ds, int len, const struct mdlg_anchor *a,
         if (len > 2)
             mdlg__prof_dev(p, MDLG_E_CHAIN_INVALID, MDLG_LENIENT_CERT_PROFILE,
                            "x5chain has an intermediate CA (18013-5 defines none)");
-        mdlg__prof_ds(ds, p);
+        mdlg__prof_merge(p, &ds->prof);
         if (len > 1) {
             mdlg__prof_merge(p, &a->iaca);
             mdlg__prof_binding(r->ds_country, r->ds_state, a, p);
@@ -210,18 +210,17 @@ static void chain_findings(X509 *ds, int len, const struct mdlg_anchor *a,
     mdlg__prof_jurisdiction(r->ds_country, r->ds_state_code, a->jurisdiction, p);
 }
 
-static mdlg_err after_path(const mdlg_trust *t, X509 *ds, X509_STORE_CTX *ctx,
-                           enum mdlg_policy policy, struct mdlg_cache_entry *ce)
+static mdlg_err after_path(const mdlg_trust *t, const struct mdlg_ds_info *ds,
+                           X509_STORE_CTX *ctx, enum mdlg_policy policy,
+                           struct mdlg_cache_entry *ce)
 {
     struct mdlg_chain_result *r = &ce->r;
     STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
     int len = sk_X509_num(chain);
-    uint8_t fp[32];
-    const struct mdlg_anchor *a = NULL;
-    if (len > 0 && mdlg__cert_sha256(sk_X509_value(chain, len - 1), fp))
-        a = mdlg__trust_find(t, fp);
-    if (a == NULL)
-        return MDLG_E_INTERNAL;
+    X509 *top = len > 0 ? sk_X509_value(chain, len - 1) : NULL;
+    const struct mdlg_anchor *a = top ? X509_get_ex_data(top, mdlg__anchor_ex_index()) : NULL;
+    if (a == NULL || a->cert != top || mdlg__trust_find(t, a->sha256) != a)
+        return MDLG_E_INTERNAL;     /* a path must end at one of this set's anchors */
     mdlg__strlcpy(r->jurisdiction, a->jurisdiction, sizeof r->jurisdiction);
     memcpy(r->anchor_sha256, a->sha256, 32);
     ca_window(chain, ce);
@@ -230,7 +229,7 @@ static mdlg_err after_path(const mdlg_trust *t, X509 *ds, X509_STORE_CTX *ctx,
     mdlg_err e = mdlg__prof_verdict(&p, policy, &r->leniencies, &r->err_detail);
     if (e != MDLG_E_OK)
         return e;
-    EVP_PKEY *pub = X509_get_pubkey(ds);
+    EVP_PKEY *pub = X509_get_pubkey(ds->x);
     ERR_clear_error();
     if (pub == NULL) {
         r->err_detail = "DS public key unreadable";
@@ -243,24 +242,24 @@ static mdlg_err after_path(const mdlg_trust *t, X509 *ds, X509_STORE_CTX *ctx,
 static mdlg_err verify_full(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
                             int64_t now, enum mdlg_policy policy, struct mdlg_cache_entry *ce)
 {
-    X509 *ds = mdlg__certcache_parse(&t->certs, ce->r.ds_sha256, x5chain[0].ptr, x5chain[0].len);
-    if (ds == NULL) {
+    struct mdlg_ds_info ds;
+    if (!mdlg__certcache_ds(&t->certs, ce->r.ds_sha256, x5chain[0].ptr, x5chain[0].len, &ds)) {
         ce->r.err_detail = "DS certificate is not a DER X.509 certificate";
         return MDLG_E_CERT_MALFORMED;
     }
-    describe_ds(ds, &ce->r);
+    describe_ds(&ds, &ce->r);
     STACK_OF(X509) *untrusted = NULL;
     X509_STORE_CTX *ctx = NULL;
     mdlg_err e = parse_untrusted(t, x5chain + 1, n - 1, &untrusted);
     if (e == MDLG_E_CERT_MALFORMED)
         ce->r.err_detail = "x5chain entry is not a DER X.509 certificate";
     if (e == MDLG_E_OK)
-        e = path_validate(t, ds, untrusted, now, &ctx, &ce->r.err_detail);
+        e = path_validate(t, ds.x, untrusted, now, &ctx, &ce->r.err_detail);
     if (e == MDLG_E_OK)
-        e = after_path(t, ds, ctx, policy, ce);
+        e = after_path(t, &ds, ctx, policy, ce);
     X509_STORE_CTX_free(ctx);
     sk_X509_pop_free(untrusted, X509_free);
-    X509_free(ds);
+    X509_free(ds.x);
     return e;
 }
 

@@ -1,5 +1,6 @@
 /* x509util.c - small OpenSSL X.509 helpers for the trust module. */
 #include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,4 +105,18 @@ bool mdlg__cert_window(X509 *x, int64_t *nb, int64_t *na)
 {
     return mdlg__asn1_time(X509_get0_notBefore(x), nb) &&
            mdlg__asn1_time(X509_get0_notAfter(x), na);
+}
+
+static int g_anchor_index = -1;
+static pthread_once_t g_anchor_once = PTHREAD_ONCE_INIT;
+
+static void anchor_index_init(void)
+{
+    g_anchor_index = X509_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+int mdlg__anchor_ex_index(void)
+{
+    pthread_once(&g_anchor_once, anchor_index_init);
+    return g_anchor_index;
 }
