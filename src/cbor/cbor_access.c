@@ -77,7 +77,8 @@ bool mdlg_cbor_str_eq(const struct mdlg_cbor_doc *d, uint32_t i, const void *p, 
 /* Text keys match whether sent definite or chunked, like duplicate detection. */
 static bool match_str(const struct mdlg_cbor_doc *d, uint32_t k, const void *want)
 {
-    return mdlg_cbor_is_type(d, k, MDLG_CBOR_TSTR) && mdlg_cbor_str_eq(d, k, want, strlen(want));
+    const struct mdlg_bytes *w = want;
+    return mdlg_cbor_is_type(d, k, MDLG_CBOR_TSTR) && mdlg_cbor_str_eq(d, k, w->ptr, w->len);
 }
 
 static bool match_int(const struct mdlg_cbor_doc *d, uint32_t k, const void *want)
@@ -88,7 +89,8 @@ static bool match_int(const struct mdlg_cbor_doc *d, uint32_t k, const void *wan
 
 uint32_t mdlg_cbor_map_get_str(const struct mdlg_cbor_doc *d, uint32_t i, const char *key)
 {
-    return map_find(d, i, match_str, key);
+    struct mdlg_bytes want = mdlg_bytes_make(key, strlen(key));
+    return map_find(d, i, match_str, &want);
 }
 
 uint32_t mdlg_cbor_map_get_int(const struct mdlg_cbor_doc *d, uint32_t i, int64_t key)

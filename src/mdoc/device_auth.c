@@ -123,14 +123,9 @@ static void device_elements(struct doc_ctx *c, const struct mdlg_cbor_doc *dn)
 /* Parses DeviceNameSpacesBytes' inner map and checks its elements. */
 static void check_device_namespaces(struct doc_ctx *c, struct mdlg_bytes inner)
 {
-    uint32_t cap;
     struct mdlg_cbor_doc dn;
-    struct mdlg_cbor_item *items = mdlg__items_for(inner.len, &cap);
-    if (items == NULL) {
-        mdlg__doc_fail0(c, MDLG_CHECK_DEVICE_AUTH, MDLG_E_NO_MEMORY, 0, NULL);
-        return;
-    }
-    mdlg_err e = mdlg_cbor_parse(&dn, inner.ptr, inner.len, items, cap, NULL);
+    struct mdlg_cbor_item *items = NULL;
+    mdlg_err e = mdlg__parse_alloc(&dn, inner, &items, NULL);
     if (e == MDLG_E_OK && !mdlg_cbor_is_type(&dn, 0, MDLG_CBOR_MAP))
         e = MDLG_E_DEVICE_AUTH_MALFORMED;
     if (e == MDLG_E_OK && dn.items[0].count > MDLG_MAX_NAMESPACES)

@@ -34,8 +34,13 @@ void mdlg__doc_fail0(struct doc_ctx *c, enum mdlg_check check, mdlg_err code, si
 /* Marks `check` OK unless it already failed. */
 void mdlg__doc_pass(struct doc_ctx *c, enum mdlg_check check);
 
-/* Items array large enough for a buffer of len bytes (malloc; NULL on OOM). */
-struct mdlg_cbor_item *mdlg__items_for(size_t len, uint32_t *cap);
+/*
+ * Parses b into a malloc'd items array sized for it (*items; the caller frees
+ * it, also on failure). Starts from a typical size and retries once with the
+ * worst case (one item per byte) if that was too small.
+ */
+mdlg_err mdlg__parse_alloc(struct mdlg_cbor_doc *d, struct mdlg_bytes b,
+                           struct mdlg_cbor_item **items, struct mdlg_diag *diag);
 
 /* Appends a disclosed element to the result. */
 void mdlg__doc_add_element(struct doc_ctx *c, struct mdlg_bytes ns, struct mdlg_bytes id,

@@ -113,15 +113,9 @@ bool mdlg__step_mso(struct doc_ctx *c)
 {
     struct mdlg_bytes inner;
     struct mdlg_diag diag = { 0 };
-    uint32_t cap;
     if (!mso_unwrap(c, &inner))
         return false;
-    c->mso_items = mdlg__items_for(inner.len, &cap);
-    if (c->mso_items == NULL) {
-        mdlg__doc_fail0(c, MDLG_CHECK_MSO, MDLG_E_NO_MEMORY, 0, NULL);
-        return false;
-    }
-    mdlg_err e = mdlg_cbor_parse(&c->mso, inner.ptr, inner.len, c->mso_items, cap, &diag);
+    mdlg_err e = mdlg__parse_alloc(&c->mso, inner, &c->mso_items, &diag);
     if (e != MDLG_E_OK) {
         mdlg__doc_fail0(c, MDLG_CHECK_MSO, e, (size_t)(inner.ptr - c->rd->buf) + diag.offset,
                         "MobileSecurityObject");
@@ -155,10 +149,9 @@ static mdlg_err read_item(struct mdlg_bytes inner, struct isi *it)
     struct mdlg_cbor_item *items = stack_items;
     struct mdlg_cbor_doc d;
     struct mdlg_bytes rnd;
-    uint32_t cap = ITEM_STACK_ITEMS;
-    if (inner.len + 1 > ITEM_STACK_ITEMS && (items = mdlg__items_for(inner.len, &cap)) == NULL)
-        return MDLG_E_NO_MEMORY;
-    mdlg_err e = mdlg_cbor_parse(&d, inner.ptr, inner.len, items, cap, NULL);
+    mdlg_err e = mdlg_cbor_parse(&d, inner.ptr, inner.len, items, ITEM_STACK_ITEMS, NULL);
+    if (e == MDLG_E_CBOR_TOO_MANY_ITEMS)
+        e = mdlg__parse_alloc(&d, inner, &items, NULL);
     uint32_t v = mdlg_cbor_map_get_str(&d, 0, "elementValue");
     if (e == MDLG_E_OK &&
         (!mdlg_cbor_get_uint(&d, mdlg_cbor_map_get_str(&d, 0, "digestID"), &it->digest_id) ||
@@ -263,7 +256,7 @@ void mdlg__step_digests(struct doc_ctx *c)
     const struct mdlg_cbor_doc *d = c->rd;
     uint32_t nss = mdlg_cbor_map_get_str(d, mdlg_cbor_map_get_str(d, c->doc, "issuerSigned"),
                                          "nameSpaces");
-    struct seen *seen;
+    struct seen seen;
     if (nss != MDLG_CBOR_NONE && !mdlg_cbor_is_type(d, nss, MDLG_CBOR_MAP)) {
         mdlg__doc_fail0(c, MDLG_CHECK_DIGESTS, MDLG_E_DOC_MALFORMED, d->items[nss].off,
                         "issuerSigned.nameSpaces is not a map");
@@ -273,15 +266,10 @@ void mdlg__step_digests(struct doc_ctx *c)
         mdlg__doc_fail0(c, MDLG_CHECK_DIGESTS, MDLG_E_LIMIT_NAMESPACES, d->items[nss].off, NULL);
         return;
     }
-    if ((seen = malloc(sizeof *seen)) == NULL) {
-        mdlg__doc_fail0(c, MDLG_CHECK_DIGESTS, MDLG_E_NO_MEMORY, 0, NULL);
-        return;
-    }
     for (uint32_t k = mdlg_cbor_first(d, nss); nss != MDLG_CBOR_NONE && k != MDLG_CBOR_NONE;) {
         uint32_t v = mdlg_cbor_next(d, nss, k);
-        check_namespace(c, k, v, seen);
+        check_namespace(c, k, v, &seen);
         k = mdlg_cbor_next(d, nss, v);
     }
-    free(seen);
     mdlg__doc_pass(c, MDLG_CHECK_DIGESTS);
 }

@@ -44,11 +44,28 @@ void mdlg__doc_pass(struct doc_ctx *c, enum mdlg_check check)
         c->r->checks[check] = MDLG_CHECK_OK;
 }
 
-struct mdlg_cbor_item *mdlg__items_for(size_t len, uint32_t *cap)
+/* Items for a buffer of len bytes: at most one per byte, and MDLG_MAX_ITEMS. */
+static uint32_t items_bound(size_t len)
 {
-    size_t n = len + 1 < MDLG_MAX_ITEMS ? len + 1 : MDLG_MAX_ITEMS;
-    *cap = (uint32_t)n;
-    return malloc(n * sizeof(struct mdlg_cbor_item));
+    return len + 1 < MDLG_MAX_ITEMS ? (uint32_t)len + 1 : MDLG_MAX_ITEMS;
+}
+
+mdlg_err mdlg__parse_alloc(struct mdlg_cbor_doc *d, struct mdlg_bytes b,
+                           struct mdlg_cbor_item **items, struct mdlg_diag *diag)
+{
+    /* Real mdoc CBOR averages well over 8 bytes per item: try that first. */
+    uint32_t max = items_bound(b.len), cap = b.len / 8 + 64 < max ? (uint32_t)(b.len / 8 + 64) : max;
+    for (;;) {
+        if ((*items = malloc(cap * sizeof **items)) == NULL)
+            return MDLG_E_NO_MEMORY;
+        mdlg_err e = mdlg_cbor_parse(d, b.ptr, b.len, *items, cap, diag);
+        if (e != MDLG_E_CBOR_TOO_MANY_ITEMS || cap == max)
+            return e;
+        free(*items);
+        cap = max;
+        if (diag != NULL)
+            *diag = (struct mdlg_diag){ 0 };
+    }
 }
 
 void mdlg__doc_add_element(struct doc_ctx *c, struct mdlg_bytes ns, struct mdlg_bytes id,
@@ -215,7 +232,6 @@ mdlg_err mdlg_verify(const uint8_t *buf, size_t len, const struct mdlg_verify_op
 {
     struct mdlg_cbor_doc d;
     struct mdlg_diag diag = { 0 };
-    uint32_t cap;
     memset(out, 0, sizeof *out);
     if (o == NULL || o->now <= 0 || o->trust == NULL || buf == NULL)
         return MDLG_E_USAGE;
@@ -223,10 +239,10 @@ mdlg_err mdlg_verify(const uint8_t *buf, size_t len, const struct mdlg_verify_op
     out->verified_at = o->now;
     if (len > MDLG_MAX_BODY)
         return resp_fail(out, MDLG_E_LIMIT_BODY_SIZE, 0, NULL), MDLG_E_OK;
-    struct mdlg_cbor_item *items = mdlg__items_for(len, &cap);
-    if (items == NULL)
-        return MDLG_E_NO_MEMORY;
-    mdlg_err e = mdlg_cbor_parse(&d, buf, len, items, cap, &diag);
+    struct mdlg_cbor_item *items = NULL;
+    mdlg_err e = mdlg__parse_alloc(&d, mdlg_bytes_make(buf, len), &items, &diag);
+    if (e == MDLG_E_NO_MEMORY)
+        return e;
     if (e != MDLG_E_OK) {
         resp_fail(out, e, diag.offset, NULL);
     } else {
