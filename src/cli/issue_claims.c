@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,47 +35,23 @@ static mdlg_err bad(struct jctx *j, const char *fmt, ...)
     return MDLG_E_USAGE;
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-' || c == '+')
-        return 62;
-    if (c == '_' || c == '/')
-        return 63;
-    return -1;
-}
-
 uint8_t *mdlg_cli_b64_decode(const char *s, size_t n, size_t *out_len)
 {
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return NULL;
+    /* Both alphabets and optional padding: map to base64url without '=' for libsodium. */
+    char *u = malloc(n + 1);
     uint8_t *out = malloc(n * 3 / 4 + 1);
-    size_t o = 0;
-    uint32_t acc = 0;
-    unsigned bits = 0;
-    if (out == NULL)
+    size_t m = 0, len = 0;
+    bool ok = u != NULL && out != NULL;
+    for (size_t i = 0; ok && i < n && s[i] != '='; i++)
+        u[m++] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+    ok = ok && sodium_base642bin(out, n * 3 / 4 + 1, u, m, NULL, &len, NULL,
+                                 sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0;
+    free(u);
+    if (!ok) {
+        free(out);
         return NULL;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64val((unsigned char)s[i]);
-        if (v < 0) {
-            free(out);
-            return NULL;
-        }
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
     }
-    *out_len = o;
+    *out_len = len;
     return out;
 }
 

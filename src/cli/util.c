@@ -1,5 +1,5 @@
 /* see cli.h */
-#include <ctype.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,42 +52,18 @@ mdlg_err mdlg_cli_read_file(const char *path, size_t max, uint8_t **out, size_t 
     return MDLG_E_OK;
 }
 
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = tolower(c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 mdlg_err mdlg_cli_hex_decode(const char *hex, uint8_t **out, size_t *len)
 {
-    size_t n = 0, cap = strlen(hex) / 2 + 1;
-    uint8_t *buf = malloc(cap);
-    int hi = -1;
+    size_t n = strlen(hex);
+    const char *end = NULL;
+    uint8_t *buf = malloc(n / 2 + 1);
     if (buf == NULL)
         return MDLG_E_NO_MEMORY;
-    for (const char *p = hex; *p; p++) {
-        if (isspace((unsigned char)*p))
-            continue;
-        int v = hexval((unsigned char)*p);
-        if (v < 0) {
-            free(buf);
-            return MDLG_E_USAGE;
-        }
-        if (hi < 0) {
-            hi = v;
-        } else {
-            buf[n++] = (uint8_t)(hi << 4 | v);
-            hi = -1;
-        }
-    }
-    if (hi >= 0) {
+    if (sodium_hex2bin(buf, n / 2 + 1, hex, n, " \t\r\n", len, &end) != 0 || *end != '\0') {
         free(buf);
         return MDLG_E_USAGE;
     }
     *out = buf;
-    *len = n;
     return MDLG_E_OK;
 }
 

@@ -7,6 +7,7 @@
  * per-profile function calls the builder from mdlg/transcript.h.
  */
 #include <jansson.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,29 +129,14 @@ static const struct fspec *find_field(const struct profile *p, const char *name)
     return NULL;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes exactly n = strlen(hex) / 2 bytes; false on odd length or a non-hex digit. */
 static bool unhex(const char *hex, size_t hexlen, uint8_t *out)
 {
-    if (hexlen % 2 != 0)
-        return false;
-    for (size_t i = 0; i < hexlen / 2; i++) {
-        int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        out[i] = (uint8_t)(hi << 4 | lo);
-    }
-    return true;
+    size_t n = 0;
+    const char *end = NULL;
+    return hexlen % 2 == 0 &&
+           sodium_hex2bin(out, hexlen / 2, hex, hexlen, NULL, &n, &end) == 0 &&
+           n == hexlen / 2 && end == hex + hexlen;
 }
 
 /* A string value without embedded NUL, or NULL. */
