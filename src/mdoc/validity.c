@@ -137,8 +137,14 @@ void mdlg__step_validity(struct doc_ctx *c)
 
 /* ---- jurisdiction ---- */
 
-/* Copies the disclosed mDL text element `id` into out; false if absent/not text. */
-static bool mdl_text(struct doc_ctx *c, const char *id, char *out, size_t cap)
+enum text_state { TEXT_ABSENT, TEXT_OK, TEXT_UNUSABLE };
+
+/*
+ * Copies the disclosed mDL text element `id` into out. An element that is
+ * present but not text, or too long for out, is TEXT_UNUSABLE: it cannot
+ * match a certificate's value, and must not pass as absent.
+ */
+static enum text_state mdl_text(struct doc_ctx *c, const char *id, char *out, size_t cap)
 {
     for (size_t i = 0; i < c->r->n_elements; i++) {
         const struct mdlg_element *el = &c->r->elements[i];
@@ -148,13 +154,13 @@ static bool mdl_text(struct doc_ctx *c, const char *id, char *out, size_t cap)
         if (el->device_signed || !mdlg_bytes_eq_str(el->ns, MDL_NS) || !mdlg_bytes_eq_str(el->id, id))
             continue;
         if (mdlg_cbor_parse(&d, el->value.ptr, el->value.len, items, 2, NULL) != MDLG_E_OK ||
-            !mdlg_cbor_get_tstr(&d, 0, &s) || s.len >= cap)
-            return false;
+            !mdlg_cbor_get_tstr(&d, 0, &s) || s.len >= cap || memchr(s.ptr, '\0', s.len))
+            return TEXT_UNUSABLE;
         memcpy(out, s.ptr, s.len);
         out[s.len] = '\0';
-        return true;
+        return TEXT_OK;
     }
-    return false;
+    return TEXT_ABSENT;
 }
 
 /* The anchor's jurisdiction must be the one the document claims. */
@@ -182,8 +188,12 @@ void mdlg__step_jurisdiction(struct doc_ctx *c)
     size_t off = c->issuer_auth.offset;
     if (c->r->checks[MDLG_CHECK_ISSUER_CERTIFICATE] != MDLG_CHECK_OK)
         return;     /* nothing trustworthy to bind to */
-    bool has_c = mdl_text(c, "issuing_country", country, sizeof country);
-    bool has_j = mdl_text(c, "issuing_jurisdiction", juris, sizeof juris);
+    enum text_state cs = mdl_text(c, "issuing_country", country, sizeof country);
+    enum text_state js = mdl_text(c, "issuing_jurisdiction", juris, sizeof juris);
+    bool has_c = cs == TEXT_OK, has_j = js == TEXT_OK;
+    if (cs == TEXT_UNUSABLE || js == TEXT_UNUSABLE)
+        mdlg__doc_fail0(c, MDLG_CHECK_JURISDICTION, MDLG_E_JURISDICTION_DATA_MISMATCH, off,
+                        "issuing_country or issuing_jurisdiction is not a usable text value");
     if (has_c && strcmp(country, ch->ds_country) != 0)
         mdlg__doc_fail0(c, MDLG_CHECK_JURISDICTION, MDLG_E_JURISDICTION_DATA_MISMATCH, off,
                         "issuing_country differs from the DS certificate's countryName");
