@@ -152,6 +152,22 @@ static bool doc_ok(const struct mdlg_doc_result *r)
     return true;
 }
 
+/*
+ * Element values are only worth anything under a valid issuer signature, and
+ * device-signed ones also need a valid device authentication.
+ */
+static void drop_unauthenticated(struct mdlg_doc_result *r)
+{
+    size_t keep = 0;
+    bool issuer_ok = r->checks[MDLG_CHECK_ISSUER_SIGNATURE] == MDLG_CHECK_OK &&
+                     r->checks[MDLG_CHECK_ISSUER_CERTIFICATE] == MDLG_CHECK_OK;
+    bool device_ok = r->checks[MDLG_CHECK_DEVICE_AUTH] == MDLG_CHECK_OK;
+    for (size_t i = 0; issuer_ok && i < r->n_elements; i++)
+        if (!r->elements[i].device_signed || device_ok)
+            r->elements[keep++] = r->elements[i];
+    r->n_elements = keep;
+}
+
 static void verify_document(const struct mdlg_verify_opts *o, const struct mdlg_cbor_doc *rd,
                             uint32_t doc, struct mdlg_doc_result *r)
 {
@@ -167,10 +183,7 @@ static void verify_document(const struct mdlg_verify_opts *o, const struct mdlg_
         }
     }
     r->valid = doc_ok(r);
-    /* Element values are only worth anything under a valid issuer signature. */
-    if (r->checks[MDLG_CHECK_ISSUER_SIGNATURE] != MDLG_CHECK_OK ||
-        r->checks[MDLG_CHECK_ISSUER_CERTIFICATE] != MDLG_CHECK_OK)
-        r->n_elements = 0;
+    drop_unauthenticated(r);
     mdlg_pkey_free(c.device_key);
     free(c.mso_items);
 }

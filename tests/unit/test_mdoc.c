@@ -841,6 +841,7 @@ static void m_off_curve(struct spec *s) { s->dev_key = DK_OFF_CURVE; }
 static void m_es384(struct spec *s) { s->dev_alg = MDLG_ALG_ES384; }
 static void m_dev_unauth(struct spec *s) { s->dev_item_ns = DEV_NS; }
 static void m_dev_by_ns(struct spec *s) { m_dev_unauth(s); s->ka_namespace = DEV_NS; }
+static void m_dev_by_ns_bad_sig(struct spec *s) { m_dev_by_ns(s); m_es384(s); }
 static void m_dev_by_element(struct spec *s) { m_dev_unauth(s); s->ka_element = "fresh"; }
 static void m_dev_other_element(struct spec *s) { m_dev_unauth(s); s->ka_element = "stale"; }
 static void m_dns_array(struct spec *s) { s->dns_array = true; }
@@ -885,6 +886,13 @@ static void x_device_signed(const struct mdlg_result *r)
     assert_true(el->device_signed);
     assert_true(mdlg_bytes_eq(el->value, mdlg_bytes_make("\xf5", 1)));
     assert_false(find_element(&r->docs[0], MDL, "family_name")->device_signed);
+}
+
+/* A device-signed element is not reported when device authentication failed. */
+static void x_device_signed_dropped(const struct mdlg_result *r)
+{
+    assert_null(find_element(&r->docs[0], DEV_NS, "fresh"));
+    assert_non_null(find_element(&r->docs[0], MDL, "family_name"));
 }
 
 static void x_one_document_error(const struct mdlg_result *r)
@@ -1120,6 +1128,9 @@ static const struct row rows[] = {
       .codes = { E(COSE_KEY_ALG_MISMATCH) } },
     { "device-signed element, namespace authorised", m_dev_by_ns, STRICT, true,
       .extra = x_device_signed },
+    { "device-signed element, device signature failed", m_dev_by_ns_bad_sig, STRICT, false,
+      .check = "device_auth", .codes = { E(COSE_KEY_ALG_MISMATCH) },
+      .extra = x_device_signed_dropped },
     { "device-signed element, element authorised", m_dev_by_element, STRICT, true,
       .extra = x_device_signed },
     { "device-signed element, not authorised", m_dev_unauth, STRICT, false,
