@@ -197,24 +197,35 @@ static void resp_fail(struct mdlg_result *out, mdlg_err code, size_t off, const 
                                                                 off, detail };
 }
 
-/* A.1: version, status, documents, documentErrors. Returns the documents array or NONE. */
-static uint32_t check_response(const struct mdlg_cbor_doc *d, struct mdlg_result *out)
+/* A.1: version (major 1) and status (0 = OK). */
+static void check_version_status(const struct mdlg_cbor_doc *d, struct mdlg_result *out)
 {
     struct mdlg_bytes ver;
     uint32_t v = mdlg_cbor_map_get_str(d, 0, "version");
+    uint32_t st = mdlg_cbor_map_get_str(d, 0, "status");
+    if (v == MDLG_CBOR_NONE)
+        resp_fail(out, MDLG_E_CBOR_MISSING_FIELD, 0, "version (tstr) is missing");
+    else if (!mdlg_cbor_get_tstr(d, v, &ver))
+        resp_fail(out, MDLG_E_CBOR_UNEXPECTED_TYPE, d->items[v].off, "version must be a tstr");
+    else if (ver.len < 2 || memcmp(ver.ptr, "1.", 2) != 0)
+        resp_fail(out, MDLG_E_RESPONSE_VERSION_UNSUPPORTED, d->items[v].off, NULL);
+    if (st == MDLG_CBOR_NONE)
+        resp_fail(out, MDLG_E_CBOR_MISSING_FIELD, 0, "status (uint) is missing");
+    else if (!mdlg_cbor_get_uint(d, st, &out->status))
+        resp_fail(out, MDLG_E_CBOR_UNEXPECTED_TYPE, d->items[st].off, "status must be a uint");
+    else if (out->status != 0)
+        resp_fail(out, MDLG_E_RESPONSE_STATUS_ERROR, 0, "the wallet reported an error status");
+}
+
+/* A.1: the response map; returns the documents array or NONE. */
+static uint32_t check_response(const struct mdlg_cbor_doc *d, struct mdlg_result *out)
+{
     uint32_t docs = mdlg_cbor_map_get_str(d, 0, "documents");
     uint32_t derr = mdlg_cbor_map_get_str(d, 0, "documentErrors");
     if (!mdlg_cbor_is_type(d, 0, MDLG_CBOR_MAP))
         return resp_fail(out, MDLG_E_CBOR_UNEXPECTED_TYPE, 0, "DeviceResponse is not a map"),
                MDLG_CBOR_NONE;
-    if (!mdlg_cbor_get_tstr(d, v, &ver))
-        resp_fail(out, MDLG_E_CBOR_MISSING_FIELD, 0, "version (tstr) is missing");
-    else if (ver.len < 2 || memcmp(ver.ptr, "1.", 2) != 0)
-        resp_fail(out, MDLG_E_RESPONSE_VERSION_UNSUPPORTED, d->items[v].off, NULL);
-    if (!mdlg_cbor_get_uint(d, mdlg_cbor_map_get_str(d, 0, "status"), &out->status))
-        resp_fail(out, MDLG_E_CBOR_MISSING_FIELD, 0, "status (uint) is missing");
-    else if (out->status != 0)
-        resp_fail(out, MDLG_E_RESPONSE_STATUS_ERROR, 0, "the wallet reported an error status");
+    check_version_status(d, out);
     if (derr != MDLG_CBOR_NONE && !mdlg_cbor_is_type(d, derr, MDLG_CBOR_ARRAY))
         resp_fail(out, MDLG_E_CBOR_UNEXPECTED_TYPE, d->items[derr].off, "documentErrors");
     else if (derr != MDLG_CBOR_NONE)

@@ -73,6 +73,7 @@ struct spec {
     bool second_doc_bad;          /* the second copy's issuer signature flipped */
     int document_errors;          /* -1: absent; 0: []; 1: [{docType: 0}]; 2: {} */
     bool top_array, top_dup_key, trailing;
+    bool version_int, status_text;  /* version as uint 1, status as tstr "0" */
     /* Document */
     const char *doctype;          /* NULL: absent */
     bool doc_not_map, int_doctype, no_issuer_signed, no_issuer_auth, no_x5chain, no_namespaces;
@@ -667,7 +668,10 @@ static void build(const struct spec *s, struct mdlg_cbor_buf *b)
                              (s->document_errors >= 0) + s->top_dup_key);
     if (s->version) {
         mdlg_cbor_put_cstr(b, "version");
-        mdlg_cbor_put_cstr(b, s->version);
+        if (s->version_int)
+            mdlg_cbor_put_uint(b, 1);
+        else
+            mdlg_cbor_put_cstr(b, s->version);
     }
     if (s->docs != DOCS_ABSENT) {
         mdlg_cbor_put_cstr(b, "documents");
@@ -688,7 +692,10 @@ static void build(const struct spec *s, struct mdlg_cbor_buf *b)
     }
     if (s->status >= 0) {
         mdlg_cbor_put_cstr(b, "status");
-        mdlg_cbor_put_uint(b, (uint64_t)s->status);
+        if (s->status_text)
+            mdlg_cbor_put_cstr(b, "0");
+        else
+            mdlg_cbor_put_uint(b, (uint64_t)s->status);
     }
     if (s->top_dup_key) {
         mdlg_cbor_put_cstr(b, "status");
@@ -707,6 +714,8 @@ static void m_version_2(struct spec *s) { s->version = "2.0"; }
 static void m_version_1_1(struct spec *s) { s->version = "1.1"; }
 static void m_no_version(struct spec *s) { s->version = NULL; }
 static void m_no_status(struct spec *s) { s->status = -1; }
+static void m_version_int(struct spec *s) { s->version_int = true; }
+static void m_status_text(struct spec *s) { s->status_text = true; }
 static void m_status_10(struct spec *s) { s->status = 10; }
 static void m_no_documents(struct spec *s) { s->docs = DOCS_ABSENT; }
 static void m_empty_documents(struct spec *s) { s->n_docs = 0; }
@@ -956,6 +965,8 @@ static const struct row rows[] = {
     { "version 1.1 (minor version)", m_version_1_1, STRICT, true },
     { "version missing", m_no_version, STRICT, false, { E(CBOR_MISSING_FIELD) }, .docs = 1 },
     { "status missing", m_no_status, STRICT, false, { E(CBOR_MISSING_FIELD) }, .docs = 1 },
+    { "version not a tstr", m_version_int, STRICT, false, { E(CBOR_UNEXPECTED_TYPE) }, .docs = 1 },
+    { "status not a uint", m_status_text, STRICT, false, { E(CBOR_UNEXPECTED_TYPE) }, .docs = 1 },
     { "status 10", m_status_10, STRICT, false, { E(RESPONSE_STATUS_ERROR) }, .docs = 1,
       .extra = x_status_10 },
     { "documents missing", m_no_documents, STRICT, false, { E(RESPONSE_NO_DOCUMENTS) } },
