@@ -12,6 +12,7 @@
  *   4xx certificates and trust                        -> verdict "invalid"
  *   5xx device authentication                         -> verdict "invalid"
  *   6xx session transcript / request binding          -> verdict "invalid" or 400
+ *   8xx decrypting a wallet response (HPKE, JWE)      -> verdict "invalid" or 400
  *   9xx could not verify: usage, I/O, internal        -> exit 2 / HTTP 500
  *
  * This file has no include guard on purpose: it is expanded several times.
@@ -120,6 +121,13 @@ X(DEVICE_ELEMENT_UNAUTHORIZED, 507) /* device-signed element without keyAuthoriz
 X(TRANSCRIPT_MALFORMED, 601)
 X(TRANSCRIPT_PROFILE_UNKNOWN, 602)
 X(TRANSCRIPT_MISSING, 603)
+
+/* --- 8xx: decryption (HPKE, JWE); "could not decrypt" (801) vs "bad input" (802-805) --- */
+X(DECRYPT_FAILED, 801)            /* AEAD tag did not verify: wrong key, or ct/aad/info/enc/header changed */
+X(DECRYPT_MALFORMED, 802)         /* not a well-formed HPKE/JWE message (lengths, parts, base64url, JSON) */
+X(DECRYPT_KEY_INVALID, 803)       /* enc / epk is not a valid public key on the expected curve */
+X(DECRYPT_UNSUPPORTED, 804)       /* alg, enc, kty, crv, zip or crit that mdlgate does not implement */
+X(DECRYPT_HEADER_INVALID, 805)    /* JWE protected header lacks or mistypes alg, enc, epk, apu, apv */
 
 /* --- 9xx: could not verify --- */
 X(NO_MEMORY, 901)
