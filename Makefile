@@ -61,6 +61,9 @@ deps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
+# src/coverage/coverage_data.c embeds this file with .incbin (no header dependency to see).
+$(B)/obj/src/coverage/coverage_data.o: state-coverage/coverage.rec
+
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@

@@ -134,4 +134,5 @@ X(NO_MEMORY, 901)
 X(CRYPTO_INTERNAL, 902)           /* the crypto library failed (not "invalid") */
 X(IO, 903)
 X(USAGE, 904)
+X(COVERAGE_DATA_INVALID, 905)     /* state-coverage data does not parse or breaks its schema */
 X(INTERNAL, 999)
