@@ -27,12 +27,12 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-
         -Wno-missing-field-initializers
 CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -Itests/support -MMD -MP
 LDFLAGS := $(SANFLAGS)
-LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lz -lpthread
+LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lsqlite3 -lz -lpthread
 
 # nodejs/npm (tests/interop) only when node/npm are not on PATH: a NodeSource nodejs (as on the
 # dev/CI machines) bundles npm and Conflicts: npm, so asking apt for Debian's npm there fails.
 NODE_PKGS := $(if $(shell command -v node 2>/dev/null),,nodejs) $(if $(shell command -v npm 2>/dev/null),,npm)
-DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-dev \
+DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev \
             libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev clang \
             libclang-rt-14-dev xxd python3 $(NODE_PKGS)
 

@@ -15,4 +15,5 @@ check 'cbor\.h|cbor/' '^src/cbor/'
 check 'microhttpd\.h' '^src/api/'
 check 'jansson\.h' '^src/(api|cli|json)/'
 check 'curl/' '^src/(trust|net)/'
+check 'sqlite3\.h' '^src/store/'
 exit $rc

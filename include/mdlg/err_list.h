@@ -13,6 +13,7 @@
  *   5xx device authentication                         -> verdict "invalid"
  *   6xx session transcript / request binding          -> verdict "invalid" or 400
  *   8xx decrypting a wallet response (HPKE, JWE)      -> verdict "invalid" or 400
+ *   85x-89x store (requests, verdicts)             -> HTTP 404/409/410/503/500
  *   9xx could not verify: usage, I/O, internal        -> exit 2 / HTTP 500
  *
  * This file has no include guard on purpose: it is expanded several times.
@@ -128,6 +129,16 @@ X(DECRYPT_MALFORMED, 802)         /* not a well-formed HPKE/JWE message (lengths
 X(DECRYPT_KEY_INVALID, 803)       /* enc / epk is not a valid public key on the expected curve */
 X(DECRYPT_UNSUPPORTED, 804)       /* alg, enc, kty, crv, zip or crit that mdlgate does not implement */
 X(DECRYPT_HEADER_INVALID, 805)    /* JWE protected header lacks or mistypes alg, enc, epk, apu, apv */
+
+/* --- 85x-89x: store (src/store); the HTTP status each maps to in the comment --- */
+X(STORE_UNAVAILABLE, 850)         /* cannot open, I/O error, lock wait timed out, WAL refused (HTTP 503) */
+X(STORE_NOT_FOUND, 851)           /* no such request or verdict (HTTP 404) */
+X(STORE_CONFLICT, 852)            /* request already completed, verdict already stored (HTTP 409) */
+X(STORE_EXPIRED, 853)             /* request expired before it was answered (HTTP 410) */
+X(STORE_KEY, 854)                 /* a sealed reader key does not open with this server key (HTTP 500) */
+X(STORE_SCHEMA_TOO_NEW, 855)      /* the database was migrated by a newer mdlgate (HTTP 503) */
+X(STORE_CORRUPT, 856)             /* unexpected schema or row content, failed migration (HTTP 500) */
+X(STORE_UNSUPPORTED, 857)         /* store URL names a backend this build lacks */
 
 /* --- 9xx: could not verify --- */
 X(NO_MEMORY, 901)
