@@ -111,5 +111,10 @@ mdlg_err mdlg_trust_load_dir(mdlg_trust *t, const char *dir)
 {
     if (t == NULL || dir == NULL)
         return MDLG_E_USAGE;
-    return load_entries(t, dir, NULL);
+    /* Resolve a managed link (var/trust -> generation) once, so a swap by
+     * `trust sync` mid-load cannot mix two sets. */
+    char *real = realpath(dir, NULL);
+    mdlg_err e = load_entries(t, real != NULL ? real : dir, NULL);
+    free(real);
+    return e;
 }
