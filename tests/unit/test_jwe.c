@@ -752,6 +752,64 @@ static void test_size_limits(void **state)
     mdlg_pkey_free(k);
 }
 
+/* xorshift64: a fixed seed, so a failure reproduces. */
+static uint64_t next_rand(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static bool is_decrypt_or_limit(mdlg_err e)
+{
+    return (e >= MDLG_E_DECRYPT_FAILED && e <= MDLG_E_DECRYPT_HEADER_INVALID) ||
+           e == MDLG_E_LIMIT_STRING_SIZE;
+}
+
+/*
+ * Seeded property: any one-character change, deletion or insertion in a
+ * valid compact JWE is refused with a DECRYPT_* / LIMIT_* code (strict
+ * base64url gives every byte string one encoding, so no edit can survive).
+ */
+static void test_random_edits_refused(void **state)
+{
+    (void)state;
+    static const char alphabet[] = "ABCXYZabcxyz0189-_.=+/ {\"\"}";
+    mdlg_pkey *k = NULL;
+    assert_err(mdlg_pkey_generate(MDLG_CRV_P256, &k), MDLG_E_OK);
+    struct mdlg_jwe_encrypt_opts o = { .apu = S("mdoc"), .apv = S("nonce"), .kid = "k1" };
+    char *jwe = NULL;
+    size_t jl = 0;
+    assert_err(mdlg_jwe_encrypt_compact(k, &o, (const uint8_t *)"{}", 2, &jwe, &jl), MDLG_E_OK);
+    char *buf = malloc(jl + 2);
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (int i = 0; i < 1500; i++) {
+        size_t at = (size_t)(next_rand(&seed) % jl), n = jl;
+        char c = alphabet[next_rand(&seed) % (sizeof alphabet - 1)];
+        memcpy(buf, jwe, jl + 1);
+        switch (next_rand(&seed) % 3) {
+        case 0: buf[at] = c; break;
+        case 1: memmove(buf + at, buf + at + 1, jl - at); n--; break;
+        default: memmove(buf + at + 1, buf + at, jl - at + 1); buf[at] = c; n++; break;
+        }
+        uint8_t *pt = NULL;
+        size_t ptlen = 0;
+        mdlg_err got = mdlg_jwe_decrypt_compact(k, buf, n, &pt, &ptlen, NULL, NULL);
+        if (n == jl && memcmp(buf, jwe, jl) == 0) {
+            assert_err(got, MDLG_E_OK);
+            free(pt);
+            continue;
+        }
+        if (!is_decrypt_or_limit(got))
+            fail_msg("edit %d at %zu: %s", i, at, mdlg_err_name(got));
+        assert_null(pt);
+    }
+    free(buf);
+    free(jwe);
+    mdlg_pkey_free(k);
+}
+
 static const char *const g_wf[] = { WF_MDOC, WF_SDJWT };
 static const struct cookbook g_cb[] = {
     { CB54, "protected.alg" },
@@ -778,6 +836,7 @@ int main(void)
         cmocka_unit_test(test_tampering),
         cmocka_unit_test(test_oid4vp_tampered),
         cmocka_unit_test(test_size_limits),
+        cmocka_unit_test(test_random_edits_refused),
     };
     return cmocka_run_group_tests_name("jwe", tests, NULL, NULL);
 }
