@@ -34,7 +34,7 @@ LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lsqlite3 -
 NODE_PKGS := $(if $(shell command -v node 2>/dev/null),,nodejs) $(if $(shell command -v npm 2>/dev/null),,npm)
 DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev \
             libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev clang \
-            libclang-rt-14-dev xxd python3 $(NODE_PKGS)
+            libclang-rt-14-dev xxd python3 python3-yaml $(NODE_PKGS)
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -85,16 +85,10 @@ test: deps check-includes $(B)/mdlgate $(TEST_BINS)
 check-includes:
 	@tests/check-includes.sh
 
-# Starts the service. Until `mdlgate serve` exists (issue "The service"), it
-# runs the verification demo instead: issue a presentation, then verify it.
+# Starts the service on 127.0.0.1:8080; the first start creates a demo configuration in var/
+# (demo IACA, API key printed once). See README "Running the service" and scripts/run-demo.sh.
 run: all
-	@if $(B)/mdlgate serve --help >/dev/null 2>&1; then exec $(B)/mdlgate serve; fi; \
-	echo "make run: the HTTP service (mdlgate serve) is not built yet; running the verify demo."; \
-	d=$$(mktemp -d); T=83f6f682714f70656e494434565048616e646f7665725820$$(printf '%064d' 0); \
-	$(B)/mdlgate issue --pki $$d --state CA --transcript-hex $$T --out $$d/response.cbor && \
-	echo "issued $$d/response.cbor (PKI in $$d); verifying it:" && \
-	$(B)/mdlgate verify --anchor $$d/iaca.pem --transcript-hex $$T $$d/response.cbor \
-	  | sed 's/"portrait": "\(.\{40\}\)[^"]*"/"portrait": "\1..."/'
+	@scripts/run-demo.sh $(B)
 
 bench: all
 	$(B)/mdlgate bench

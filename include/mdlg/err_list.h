@@ -12,6 +12,7 @@
  *   4xx certificates and trust                        -> verdict "invalid"
  *   5xx device authentication                         -> verdict "invalid"
  *   6xx session transcript / request binding          -> verdict "invalid" or 400
+ *   7xx HTTP API: request-level problems              -> HTTP 4xx / 503
  *   8xx decrypting a wallet response (HPKE, JWE)      -> verdict "invalid" or 400
  *   85x-89x store (requests, verdicts)             -> HTTP 404/409/410/503/500
  *   9xx could not verify: usage, I/O, internal        -> exit 2 / HTTP 500
@@ -108,12 +109,6 @@ X(DS_PROFILE_STATE, 416)          /* DS ST differs from IACA ST */
 X(CERT_PROFILE, 417)              /* another Annex B profile rule (see detail) */
 X(CERT_REVOKED, 420)
 X(NO_ANCHORS, 421)                /* no trust anchors configured */
-X(VICAL_MALFORMED, 422)           /* a VICAL field is missing or mistyped (see detail) */
-X(VICAL_SIGNER_PROFILE, 423)      /* VICAL signer lacks EKU 1.0.18013.5.1.8 */
-X(VICAL_NOT_YET_VALID, 424)       /* VICAL date is after the verification instant */
-X(VICAL_SKI_MISMATCH, 425)        /* certificateInfo ski differs from the certificate's key */
-X(VICAL_ROLLBACK, 426)            /* vicalIssueID lower than the last one imported */
-X(TRUST_MANIFEST_MALFORMED, 427)  /* a trust-lists manifest does not parse (see line) */
 
 /* --- 5xx: device authentication --- */
 X(DEVICE_AUTH_MISSING, 501)
@@ -128,6 +123,16 @@ X(DEVICE_ELEMENT_UNAUTHORIZED, 507) /* device-signed element without keyAuthoriz
 X(TRANSCRIPT_MALFORMED, 601)
 X(TRANSCRIPT_PROFILE_UNKNOWN, 602)
 X(TRANSCRIPT_MISSING, 603)
+
+/* --- 7xx: HTTP API (src/api) --- */
+X(AUTH_REQUIRED, 701)             /* missing or wrong API key (HTTP 401) */
+X(NOT_FOUND, 702)                 /* no such route or file (HTTP 404) */
+X(METHOD_NOT_ALLOWED, 703)        /* the route exists, not with this method (HTTP 405) */
+X(UNSUPPORTED_MEDIA_TYPE, 704)    /* request Content-Type not accepted here (HTTP 415) */
+X(JSON_MALFORMED, 705)            /* request body is not JSON, or repeats a key (HTTP 400) */
+X(REQUEST_INVALID, 706)           /* a request field is missing, mistyped or unknown (HTTP 400) */
+X(ORIGIN_NOT_ALLOWED, 707)        /* CORS preflight from an origin not configured (HTTP 403) */
+X(NOT_READY, 708)                 /* the service is not ready: no trust anchors, store down (HTTP 503) */
 
 /* --- 8xx: decryption (HPKE, JWE); "could not decrypt" (801) vs "bad input" (802-805) --- */
 X(DECRYPT_FAILED, 801)            /* AEAD tag did not verify: wrong key, or ct/aad/info/enc/header changed */

@@ -15,8 +15,8 @@ struct command {
 static const struct command commands[] = {
     { "verify", mdlg_cmd_verify, "verify an ISO 18013-5 DeviceResponse" },
     { "issue", mdlg_cmd_issue, "test issuer: keys, certificates and DeviceResponses" },
+    { "serve", mdlg_cmd_serve, "the HTTP service (verify API, web page)" },
     { "bench", mdlg_cmd_bench, "measure verifications per second per core" },
-    { "trust", mdlg_cmd_trust, "trust lists: sync pinned roots, list anchors, import a VICAL" },
     { "coverage", mdlg_cmd_coverage, "mDL coverage of the 56 US jurisdictions, fallbacks" },
 };
 

@@ -1,0 +1,272 @@
+/*
+ * cmd_serve.c - `mdlgate serve`: the HTTP service (src/api).
+ *
+ * Configuration: defaults < config file < environment < command line,
+ * rebuilt the same way on SIGHUP. SIGTERM/SIGINT drain the requests in
+ * flight and exit 0.
+ */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli.h"
+
+#define CMD "serve"
+
+static const char serve_help[] =
+"usage: mdlgate serve [--listen ADDR:PORT] [--config FILE] [--anchor PEM]... [--trust-dir DIR]\n"
+"                     [--data-dir DIR] [--web-dir DIR] [--check]\n"
+"\n"
+"Runs the HTTP service (see web/openapi.yaml, served at /openapi.yaml):\n"
+"  GET /healthz, GET /readyz, GET /metrics, POST /v1/verify, GET /openapi.yaml, GET / (web/).\n"
+"Every /v1/ call needs an API key: Authorization: Bearer <key>.\n"
+"\n"
+"Options (each overrides the config file and the environment)\n"
+"  --listen ADDR:PORT  address to listen on (default 127.0.0.1:8080; [::1]:8080 for IPv6;\n"
+"                      port 0 picks a free port, printed on start)\n"
+"  --config FILE       JSON config file (default: DATA_DIR/config.json if it exists)\n"
+"  --anchor PEM        trust anchor (IACA) file, repeatable; added to the configured ones\n"
+"  --trust-dir DIR     anchors in DIR/<jurisdiction>/*.pem\n"
+"  --data-dir DIR      where state lives (default ./var)\n"
+"  --web-dir DIR       static files served at / (default web)\n"
+"  --check             load the configuration and trust anchors, report, and exit\n"
+"\n"
+"Config file (JSON object; every member optional; relative paths are relative to the file)\n"
+"  \"listen\": \"127.0.0.1:8080\"       \"anchors\": [\"iaca.pem\"]     \"trust_dir\": \"trust\"\n"
+"  \"data_dir\": \"var\"                \"web_dir\": \"web\"\n"
+"  \"api_key_sha256\": [\"<64 hex>\"]   accepted API keys, as SHA-256 of the key (hex)\n"
+"  \"cors_origins\": [\"https://app.example\"]   origins allowed to call from a browser\n"
+"  \"policy\": \"strict\"|\"lenient\"     default verification policy (default strict)\n"
+"  \"clock_skew\": 0                  seconds tolerated on MSO validity\n"
+"  \"max_body\": 1048576              request body limit in bytes (larger: 413)\n"
+"  \"connection_memory_limit\": 65536 per-connection buffer (headers) in bytes\n"
+"  \"threads\": 0                     worker threads (0: one per core)\n"
+"  \"connection_limit\": 1024         open connections in total\n"
+"  \"per_ip_connection_limit\": 64    open connections per client address (0: no limit)\n"
+"  \"connection_timeout\": 15         seconds before an idle or slow connection is dropped\n"
+"  \"drain_timeout\": 30              seconds SIGTERM waits for requests in flight\n"
+"  \"log_requests\": true             one JSON line per request on stderr\n"
+"\n"
+"Environment\n"
+"  MDLGATE_CONFIG        config file (instead of DATA_DIR/config.json)\n"
+"  MDLGATE_DATA_DIR      data directory (default ./var)\n"
+"  MDLGATE_LISTEN        as --listen\n"
+"  MDLGATE_API_KEYS      comma-separated API keys accepted besides the configured ones\n"
+"  MDLGATE_ANCHORS       comma-separated anchor files (added)\n"
+"  MDLGATE_TRUST_DIR     as --trust-dir\n"
+"  MDLGATE_CORS_ORIGINS  comma-separated origins (added)\n"
+"  MDLGATE_POLICY, MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1)\n"
+"\n"
+"Signals\n"
+"  SIGHUP   reload the config file and trust anchors atomically (requests in flight finish\n"
+"           on the old ones; listen address, threads and connection limits need a restart)\n"
+"  SIGTERM  stop accepting, let requests in flight finish (drain_timeout), exit 0\n"
+"\n"
+"Logs: one JSON line per request on stderr (time, method, route pattern, status,\n"
+"latency_ms, verdict code); never element values, keys or tokens.\n";
+
+#define MAX_CLI_ANCHORS 64
+
+struct serve_args {
+    const char *listen, *config, *trust_dir, *data_dir, *web_dir;
+    const char *anchors[MAX_CLI_ANCHORS];
+    size_t n_anchors;
+    bool check;
+};
+
+enum { OPT_LISTEN = 1, OPT_CONFIG, OPT_ANCHOR, OPT_TRUST_DIR, OPT_DATA_DIR, OPT_WEB_DIR,
+       OPT_CHECK, OPT_HELP };
+
+static const struct option serve_options[] = {
+    { "listen", required_argument, NULL, OPT_LISTEN },
+    { "config", required_argument, NULL, OPT_CONFIG },
+    { "anchor", required_argument, NULL, OPT_ANCHOR },
+    { "trust-dir", required_argument, NULL, OPT_TRUST_DIR },
+    { "data-dir", required_argument, NULL, OPT_DATA_DIR },
+    { "web-dir", required_argument, NULL, OPT_WEB_DIR },
+    { "check", no_argument, NULL, OPT_CHECK },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+};
+
+/* Returns -1 to continue, else an exit status. */
+static int parse_args(int argc, char **argv, struct serve_args *a)
+{
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", serve_options, NULL)) != -1) {
+        switch (c) {
+        case OPT_LISTEN: a->listen = optarg; break;
+        case OPT_CONFIG: a->config = optarg; break;
+        case OPT_TRUST_DIR: a->trust_dir = optarg; break;
+        case OPT_DATA_DIR: a->data_dir = optarg; break;
+        case OPT_WEB_DIR: a->web_dir = optarg; break;
+        case OPT_CHECK: a->check = true; break;
+        case OPT_ANCHOR:
+            if (a->n_anchors == MAX_CLI_ANCHORS)
+                return mdlg_cli_error(CMD, "too many --anchor options"), 2;
+            a->anchors[a->n_anchors++] = optarg;
+            break;
+        case OPT_HELP: fputs(serve_help, stdout); return 0;
+        default: fputs(serve_help, stderr); return 2;
+        }
+    }
+    if (optind != argc)
+        return mdlg_cli_error(CMD, "unexpected argument '%s' (see --help)", argv[optind]), 2;
+    return -1;
+}
+
+/* The config file to read: --config, MDLGATE_CONFIG, else DATA_DIR/config.json if present. */
+static const char *config_path(const struct serve_args *a, char *buf, size_t len)
+{
+    const char *dir = a->data_dir ? a->data_dir : getenv("MDLGATE_DATA_DIR");
+    struct stat st;
+    if (a->config)
+        return a->config;
+    if (getenv("MDLGATE_CONFIG"))
+        return getenv("MDLGATE_CONFIG");
+    snprintf(buf, len, "%s/config.json", dir ? dir : "./var");
+    return stat(buf, &st) == 0 ? buf : NULL;
+}
+
+static mdlg_err apply_args(const struct serve_args *a, struct mdlg_api_config *c, char *err,
+                           size_t errlen)
+{
+    mdlg_err e = MDLG_E_OK;
+    if (a->listen && (e = mdlg_api_config_set(c->listen, sizeof c->listen, a->listen)))
+        return snprintf(err, errlen, "--listen is too long"), e;
+    if (a->trust_dir && (e = mdlg_api_config_set(c->trust_dir, sizeof c->trust_dir, a->trust_dir)))
+        return snprintf(err, errlen, "--trust-dir is too long"), e;
+    if (a->data_dir && (e = mdlg_api_config_set(c->data_dir, sizeof c->data_dir, a->data_dir)))
+        return snprintf(err, errlen, "--data-dir is too long"), e;
+    if (a->web_dir && (e = mdlg_api_config_set(c->web_dir, sizeof c->web_dir, a->web_dir)))
+        return snprintf(err, errlen, "--web-dir is too long"), e;
+    for (size_t i = 0; i < a->n_anchors; i++)
+        if ((e = mdlg_api_config_add_anchor(c, a->anchors[i])) != MDLG_E_OK)
+            return snprintf(err, errlen, "too many anchors"), e;
+    return MDLG_E_OK;
+}
+
+/* defaults < file < environment < command line */
+static mdlg_err build_config(const struct serve_args *a, struct mdlg_api_config *c, char *err,
+                             size_t errlen)
+{
+    char buf[MDLG_API_PATH_MAX + 16];
+    const char *path = config_path(a, buf, sizeof buf);
+    mdlg_err e = MDLG_E_OK;
+    mdlg_api_config_defaults(c);
+    if (path && (e = mdlg_api_config_load_file(c, path, err, errlen)) != MDLG_E_OK)
+        return e;
+    if ((e = mdlg_api_config_apply_env(c, err, errlen)) != MDLG_E_OK)
+        return e;
+    return apply_args(a, c, err, errlen);
+}
+
+static mdlg_err build_snapshot(const struct serve_args *a, mdlg_api_snapshot **out, char *err,
+                               size_t errlen)
+{
+    static struct mdlg_api_config c;    /* large; only the main thread builds configs */
+    mdlg_err e = build_config(a, &c, err, errlen);
+    return e != MDLG_E_OK ? e : mdlg_api_snapshot_new(&c, out, err, errlen);
+}
+
+static void report_start(const mdlg_api_snapshot *snap, uint16_t port)
+{
+    const struct mdlg_api_config *c = mdlg_api_snapshot_config(snap);
+    char url[200], host[128];
+    snprintf(host, sizeof host, "%s", c->listen);
+    char *colon = strrchr(host, ':');
+    if (colon)
+        *colon = '\0';
+    snprintf(url, sizeof url, "http://%s:%u", strcmp(host, "0.0.0.0") ? host : "127.0.0.1", port);
+    if (c->n_keys == 0)
+        mdlg_api_log_event("warning", "no API keys configured: every /v1/ call gets 401 "
+                                      "(set MDLGATE_API_KEYS or api_key_sha256)");
+    if (mdlg_api_snapshot_anchor_count(snap) == 0)
+        mdlg_api_log_event("warning", "no trust anchors: /readyz answers 503, nothing verifies");
+    mdlg_api_log_event("listening", url);
+    printf("mdlgate serve: listening on %s\n", url);
+    fflush(stdout);
+}
+
+static void reload(const struct serve_args *a, mdlg_api_server *srv)
+{
+    char err[512] = "", msg[128];
+    mdlg_api_snapshot *snap = NULL;
+    mdlg_err e = build_snapshot(a, &snap, err, sizeof err);
+    if (e != MDLG_E_OK) {
+        mdlg_api_log_event("reload_failed", err);
+        mdlg_api_server_reload_failed(srv);
+        return;
+    }
+    snprintf(msg, sizeof msg, "%zu trust anchors, %zu API keys",
+             mdlg_api_snapshot_anchor_count(snap), mdlg_api_snapshot_config(snap)->n_keys);
+    mdlg_api_server_swap(srv, snap);
+    mdlg_api_log_event("reloaded", msg);
+}
+
+/* Waits for signals until SIGTERM/SIGINT; returns the exit status. */
+static int signal_loop(const struct serve_args *a, mdlg_api_server *srv, const sigset_t *set,
+                       unsigned drain_s)
+{
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            reload(a, srv);
+            continue;
+        }
+        mdlg_api_log_event("draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        bool drained = mdlg_api_server_drain(srv, drain_s);
+        mdlg_api_server_stop(srv);
+        mdlg_api_log_event("stopped", drained ? "all requests completed"
+                                              : "drain timeout: requests were cut");
+        return drained ? 0 : 1;
+    }
+}
+
+static int check_only(mdlg_api_snapshot *snap)
+{
+    const struct mdlg_api_config *c = mdlg_api_snapshot_config(snap);
+    printf("config: %s\nlisten: %s\ntrust anchors: %zu\nAPI keys: %zu\nCORS origins: %zu\n",
+           c->config_file[0] ? c->config_file : "(none)", c->listen,
+           mdlg_api_snapshot_anchor_count(snap), c->n_keys, c->n_origins);
+    mdlg_api_snapshot_release(snap);
+    return 0;
+}
+
+int mdlg_cmd_serve(int argc, char **argv)
+{
+    struct serve_args a = { 0 };
+    char err[512] = "";
+    mdlg_api_snapshot *snap = NULL;
+    mdlg_api_server *srv = NULL;
+    sigset_t set;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (build_snapshot(&a, &snap, err, sizeof err) != MDLG_E_OK)
+        return mdlg_cli_error(CMD, "%s", err), 2;
+    if (a.check)
+        return check_only(snap);
+    unsigned drain_s = mdlg_api_snapshot_config(snap)->drain_s;
+    /* block the signals in every thread (the pool inherits the mask); sigwait takes them */
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    mdlg_api_snapshot *first = snap;
+    if (mdlg_api_server_start(snap, &srv, err, sizeof err) != MDLG_E_OK)
+        return mdlg_cli_error(CMD, "%s", err), 2;
+    report_start(first, mdlg_api_server_port(srv));
+    return signal_loop(&a, srv, &set, drain_s);
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""openapi_check.py SPEC OBSERVATIONS.jsonl
+
+Checks what the server actually answered against web/openapi.yaml:
+  - each observed (path, method, status) is documented;
+  - its Content-Type matches the documented media type;
+  - JSON bodies validate against the documented schema (type, required, properties,
+    items, enum, additionalProperties: false; $ref resolved);
+  - every documented response was observed at least once (so the document cannot
+    promise what the tests never saw).
+Prints one line per problem; exit 0 if none, 1 otherwise.
+"""
+import json
+import sys
+
+import yaml
+
+
+def resolve(spec, schema):
+    while isinstance(schema, dict) and "$ref" in schema:
+        node = spec
+        for part in schema["$ref"].lstrip("#/").split("/"):
+            node = node[part]
+        schema = node
+    return schema
+
+
+TYPES = {"object": dict, "array": list, "string": str, "boolean": bool}
+
+
+def validate(spec, schema, value, where, problems):
+    schema = resolve(spec, schema)
+    t = schema.get("type")
+    if value is None and schema.get("nullable"):
+        return
+    if t == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif t in TYPES:
+        ok = isinstance(value, TYPES[t])
+    else:
+        ok = True
+    if not ok:
+        problems.append(f"{where}: expected {t}, got {type(value).__name__}")
+        return
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{where}: {value!r} not in {schema['enum']}")
+    if isinstance(value, dict):
+        for name in schema.get("required", []):
+            if name not in value:
+                problems.append(f"{where}: required member '{name}' missing")
+        props = schema.get("properties", {})
+        for name, v in value.items():
+            if name in props:
+                validate(spec, props[name], v, f"{where}.{name}", problems)
+            elif schema.get("additionalProperties") is False:
+                problems.append(f"{where}: member '{name}' not documented")
+    if isinstance(value, list) and "items" in schema:
+        for i, v in enumerate(value):
+            validate(spec, schema["items"], v, f"{where}[{i}]", problems)
+
+
+def check_one(spec, obs, problems):
+    ops = spec["paths"].get(obs["op"], {})
+    op = ops.get(obs["method"].lower())
+    where = f'{obs["method"]} {obs["op"]} {obs["status"]}'
+    if op is None and obs["status"] == 405:
+        # a method the path does not have: documented under the operation that lists 405
+        for m, o in ops.items():
+            if "405" in o.get("responses", {}):
+                op, obs = o, dict(obs, method=m.upper())
+    if op is None:
+        problems.append(f"{where}: operation not documented")
+        return None
+    resp = op["responses"].get(str(obs["status"]))
+    if resp is None:
+        problems.append(f"{where}: status not documented")
+        return None
+    content = resp.get("content", {})
+    ctype = obs["content_type"].split(";")[0].strip().lower()
+    if not content:
+        return (obs["op"], obs["method"].lower(), str(obs["status"]))
+    if ctype not in content:
+        problems.append(f"{where}: Content-Type {ctype!r}, documented {list(content)}")
+        return None
+    if ctype == "application/json":
+        try:
+            body = json.load(open(obs["body"]))
+        except (OSError, ValueError) as e:
+            problems.append(f"{where}: body is not JSON ({e})")
+            return None
+        validate(spec, content[ctype].get("schema", {}), body, where, problems)
+    return (obs["op"], obs["method"].lower(), str(obs["status"]))
+
+
+def main():
+    spec = yaml.safe_load(open(sys.argv[1]))
+    problems, seen = [], set()
+    for line in open(sys.argv[2]):
+        key = check_one(spec, json.loads(line), problems)
+        if key:
+            seen.add(key)
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status in op.get("responses", {}):
+                if (path, method, str(status)) not in seen:
+                    problems.append(f"{method.upper()} {path} {status}: documented, never observed")
+    for p in problems:
+        print(p)
+    print(f"openapi_check: {len(seen)} documented responses observed, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
