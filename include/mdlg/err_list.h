@@ -109,6 +109,12 @@ X(DS_PROFILE_STATE, 416)          /* DS ST differs from IACA ST */
 X(CERT_PROFILE, 417)              /* another Annex B profile rule (see detail) */
 X(CERT_REVOKED, 420)
 X(NO_ANCHORS, 421)                /* no trust anchors configured */
+X(VICAL_MALFORMED, 422)           /* a VICAL field is missing or mistyped (see detail) */
+X(VICAL_SIGNER_PROFILE, 423)      /* VICAL signer lacks EKU 1.0.18013.5.1.8 */
+X(VICAL_NOT_YET_VALID, 424)       /* VICAL date is after the verification instant */
+X(VICAL_SKI_MISMATCH, 425)        /* certificateInfo ski differs from the certificate's key */
+X(VICAL_ROLLBACK, 426)            /* vicalIssueID lower than the last one imported */
+X(TRUST_MANIFEST_MALFORMED, 427)  /* a trust-lists manifest does not parse (see line) */
 
 /* --- 5xx: device authentication --- */
 X(DEVICE_AUTH_MISSING, 501)
