@@ -15,8 +15,8 @@
 int mdlg_cmd_verify(int argc, char **argv);
 int mdlg_cmd_issue(int argc, char **argv);
 int mdlg_cmd_bench(int argc, char **argv);
-int mdlg_cmd_trust(int argc, char **argv);
 int mdlg_cmd_serve(int argc, char **argv);
+int mdlg_cmd_trust(int argc, char **argv);
 int mdlg_cmd_coverage(int argc, char **argv);
 
 /* Reads a whole file ("-" = stdin), at most `max` bytes (+1 to detect overflow). */
