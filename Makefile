@@ -28,6 +28,7 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-
 CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -Itests/support -MMD -MP
 LDFLAGS := $(SANFLAGS)
 LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lsqlite3 -lz -lpthread
+LIBS += -lidn2 -licui18n -licuuc -lpsl
 
 # nodejs/npm (tests/interop) only when node/npm are not on PATH: a NodeSource nodejs (as on the
 # dev/CI machines) bundles npm and Conflicts: npm, so asking apt for Debian's npm there fails.
@@ -35,6 +36,7 @@ NODE_PKGS := $(if $(shell command -v node 2>/dev/null),,nodejs) $(if $(shell com
 DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-dev libsqlite3-dev \
             libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev clang \
             libclang-rt-14-dev xxd python3 python3-yaml $(NODE_PKGS)
+DEB_PKGS += libidn2-dev libicu-dev libpsl-dev
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -103,4 +105,5 @@ fuzz-run: fuzz
 clean:
 	rm -rf build
 
+include src/fraud/fraud.mk
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -16,4 +16,5 @@ check 'microhttpd\.h' '^src/api/'
 check 'jansson\.h' '^src/(api|cli|json)/'
 check 'curl/' '^src/(trust|net)/'
 check 'sqlite3\.h' '^src/store/'
+check 'unicode/|idn2\.h|libpsl\.h' '^src/fraud/'
 exit $rc

@@ -17,6 +17,7 @@ static const struct command commands[] = {
     { "issue", mdlg_cmd_issue, "test issuer: keys, certificates and DeviceResponses" },
     { "serve", mdlg_cmd_serve, "the HTTP service (verify API, web page)" },
     { "bench", mdlg_cmd_bench, "measure verifications per second per core" },
+    { "email", mdlg_cmd_email, "e-mail keys: exact, mailbox (identity), similarity" },
     { "trust", mdlg_cmd_trust, "trust lists: sync pinned roots, list anchors, import a VICAL" },
     { "coverage", mdlg_cmd_coverage, "mDL coverage of the 56 US jurisdictions, fallbacks" },
 };

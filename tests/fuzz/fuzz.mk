@@ -7,6 +7,7 @@ FFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
 FLIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 FLIB_OBJS := $(FLIB_SRCS:%.c=build/fuzz/obj/%.o)
 FLIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lz -lpthread
+FLIBS += -lidn2 -licui18n -licuuc -lpsl
 
 build/fuzz/fuzz_verify: tests/fuzz/fuzz_verify.c $(FLIB_OBJS)
 	@mkdir -p $(dir $@)
