@@ -88,16 +88,16 @@ check-includes:
 	@tests/check-includes.sh
 
 # Starts the service on 127.0.0.1:8080; the first start creates a demo configuration in var/
-# (demo IACA, API key printed once). See README "Running the service" and scripts/run-demo.sh.
+# (demo IACA, API key printed once). See README "Running the service" and src/cli/run-demo.sh.
 run: all
-	@scripts/run-demo.sh $(B)
+	@src/cli/run-demo.sh $(B)
 
 bench: all
 	$(B)/mdlgate bench
 
 FUZZ_SECONDS ?= 60
-fuzz: deps
-	$(MAKE) -f tests/fuzz/fuzz.mk
+fuzz: deps $(EMAIL_DISPOSABLE_INC)
+	$(MAKE) -f tests/fuzz/fuzz.mk FLIBS="$(LIBS)"
 
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

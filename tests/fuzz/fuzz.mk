@@ -6,8 +6,8 @@ FFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
           -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc -Wall -Wextra -Werror
 FLIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 FLIB_OBJS := $(FLIB_SRCS:%.c=build/fuzz/obj/%.o)
-FLIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lz -lpthread
-FLIBS += -lidn2 -licui18n -licuuc -lpsl
+# FLIBS comes from the Makefile's LIBS (make fuzz passes it), so the two never drift.
+FLIBS ?= $(error run this through `make fuzz`, which passes FLIBS)
 
 build/fuzz/fuzz_verify: tests/fuzz/fuzz_verify.c $(FLIB_OBJS)
 	@mkdir -p $(dir $@)

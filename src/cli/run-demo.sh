@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/run-demo.sh BUILD_DIR - what `make run` does.
+# src/cli/run-demo.sh BUILD_DIR - what `make run` does.
 #
 # First start (no DATA_DIR/config.json): creates a demo configuration in DATA_DIR
 # (MDLGATE_DATA_DIR, default ./var):
