@@ -47,6 +47,7 @@ SUPPORT_OBJS := $(SUPPORT_SRCS:%.c=$(B)/obj/%.o)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 
+.SECONDARY:
 .PHONY: all deps test unit-test interop-test run bench fuzz fuzz-run clean check-includes
 .DEFAULT_GOAL := all
 

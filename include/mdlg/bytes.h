@@ -35,4 +35,7 @@ static inline bool mdlg_bytes_eq_str(struct mdlg_bytes a, const char *s)
     return a.len == n && (n == 0 || memcmp(a.ptr, s, n) == 0);
 }
 
+/* True if p[0..n) is well-formed UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF). */
+bool mdlg_utf8_valid(const uint8_t *p, size_t n);
+
 #endif

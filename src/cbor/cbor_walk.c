@@ -137,33 +137,6 @@ static size_t head_size(uint8_t ib)
     return 1;
 }
 
-/* RFC 3629 UTF-8 validity (no overlongs, no surrogates, <= U+10FFFF). */
-static bool utf8_valid(const uint8_t *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = p[i];
-        size_t k;
-        uint32_t cp, min;
-        if (c < 0x80) { i++; continue; }
-        if ((c & 0xe0) == 0xc0) { k = 1; cp = c & 0x1f; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { k = 2; cp = c & 0x0f; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0) { k = 3; cp = c & 0x07; min = 0x10000; }
-        else return false;
-        if (n - i <= k)
-            return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += k + 1;
-    }
-    return true;
-}
-
 /*
  * Heads libcbor 0.8's streaming decoder rejects although RFC 8949 allows
  * them: tags 6..20 in the initial byte (c6..d4) and simple values other than
@@ -476,7 +449,7 @@ static mdlg_err step(struct walker *w)
         return w->err;
     if (w->doc->n >= w->doc->cap)
         return fail(w, MDLG_E_CBOR_TOO_MANY_ITEMS, off);
-    if (h.kind == H_LEAF && h.type == MDLG_CBOR_TSTR && !utf8_valid(h.s.ptr, h.s.len))
+    if (h.kind == H_LEAF && h.type == MDLG_CBOR_TSTR && !mdlg_utf8_valid(h.s.ptr, h.s.len))
         return fail(w, MDLG_E_CBOR_INVALID_UTF8, off);
     uint32_t idx = add_item(w, &h, off);
     if (h.kind == H_INDEF || (h.kind == H_CONTAINER && (h.value > 0 || h.type == MDLG_CBOR_TAG)))

@@ -18,29 +18,10 @@
 
 /* ---- input checks ---- */
 
-/* RFC 3629 UTF-8 (no overlongs, no surrogates, <= U+10FFFF). */
+/* A NUL-terminated string that is well-formed UTF-8. */
 static bool utf8_ok(const char *s)
 {
-    const uint8_t *p = (const uint8_t *)s;
-    while (*p) {
-        uint8_t c = *p;
-        size_t k;
-        uint32_t cp, min;
-        if (c < 0x80) { p++; continue; }
-        if ((c & 0xe0) == 0xc0) { k = 1; cp = c & 0x1f; min = 0x80; }
-        else if ((c & 0xf0) == 0xe0) { k = 2; cp = c & 0x0f; min = 0x800; }
-        else if ((c & 0xf8) == 0xf0) { k = 3; cp = c & 0x07; min = 0x10000; }
-        else return false;
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[j] & 0xc0) != 0x80)   /* also stops at the NUL */
-                return false;
-            cp = (cp << 6) | (p[j] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        p += k + 1;
-    }
-    return true;
+    return mdlg_utf8_valid((const uint8_t *)s, strlen(s));
 }
 
 static bool str_ok(const char *s)
