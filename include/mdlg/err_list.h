@@ -129,6 +129,10 @@ X(DEVICE_ELEMENT_UNAUTHORIZED, 507) /* device-signed element without keyAuthoriz
 X(TRANSCRIPT_MALFORMED, 601)
 X(TRANSCRIPT_PROFILE_UNKNOWN, 602)
 X(TRANSCRIPT_MISSING, 603)
+/* 61x: a wallet's answer to a presentation request (POST /v1/requests/{id}/response) */
+X(RESPONSE_MALFORMED, 610)        /* the answer lacks or mistypes protocol, vp_token or response (HTTP 400) */
+X(RESPONSE_PROTOCOL_MISMATCH, 611) /* answered with a protocol the request did not offer (HTTP 400) */
+X(RESPONSE_NOT_ENCRYPTED, 612)    /* a plaintext answer where the request asked for an encrypted one (HTTP 400) */
 
 /* --- 7xx: HTTP API (src/api) --- */
 X(AUTH_REQUIRED, 701)             /* missing or wrong API key (HTTP 401) */

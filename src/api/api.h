@@ -38,6 +38,10 @@ struct mdlg_api_config {
     char data_dir[MDLG_API_PATH_MAX];       /* default "./var" */
     char web_dir[MDLG_API_PATH_MAX];        /* static files; default "web" */
     char config_file[MDLG_API_PATH_MAX];    /* the file this came from, "" if none */
+    char public_url[MDLG_API_PATH_MAX];     /* base URL wallets reach ("https://rp.example");
+                                               "" = http:// + the request's Host */
+    char store_key_file[MDLG_API_PATH_MAX]; /* server key sealing reader keys; "" = DATA_DIR/store.key
+                                               (created 0600 with a random key on first start) */
     uint8_t key_hashes[MDLG_API_MAX_KEYS][32];   /* SHA-256 of each accepted API key */
     size_t n_keys;
     char origins[MDLG_API_MAX_ORIGINS][MDLG_API_ORIGIN_MAX];  /* CORS allow-list */
@@ -59,7 +63,8 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c);
 
 /*
  * Reads a JSON config file over *c. Members (all optional): listen, anchors
- * [paths], trust_dir, data_dir, web_dir, api_key_sha256 [64-hex strings],
+ * [paths], trust_dir, data_dir, web_dir, public_url, store_key_file,
+ * api_key_sha256 [64-hex strings],
  * cors_origins [origins], policy, clock_skew, max_body, connection_memory_limit,
  * threads, connection_limit, per_ip_connection_limit, connection_timeout,
  * drain_timeout, log_requests. Relative paths are taken relative to the
@@ -73,6 +78,7 @@ mdlg_err mdlg_api_config_load_file(struct mdlg_api_config *c, const char *path,
  * Applies the environment: MDLGATE_LISTEN, MDLGATE_API_KEYS (comma-separated
  * keys, hashed here; added to the configured ones), MDLGATE_DATA_DIR,
  * MDLGATE_TRUST_DIR, MDLGATE_ANCHORS (comma-separated files, added),
+ * MDLGATE_PUBLIC_URL, MDLGATE_STORE_KEY_FILE,
  * MDLGATE_CORS_ORIGINS (comma-separated, added), MDLGATE_POLICY,
  * MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1).
  * USAGE with errbuf set for a bad value.

@@ -44,7 +44,11 @@ bool mdlg_api_snapshot_origin_ok(const mdlg_api_snapshot *s, const char *origin)
 /* ---- routes (router.c) ---- */
 
 struct mdlg_api_req;
+struct mdlg_api_match;
 typedef void (*mdlg_api_handler)(struct mdlg_api_req *r);
+/* Extra CORS origins a route accepts for one request (m: the match, with its {params}). */
+typedef bool (*mdlg_api_origin_fn)(const struct mdlg_api_req *r, const struct mdlg_api_match *m,
+                                   const char *origin);
 
 enum mdlg_api_route_flag {
     MDLG_ROUTE_PUBLIC = 1u << 0,   /* no API key even under /v1/ (the wallet's response) */
@@ -57,6 +61,7 @@ struct mdlg_api_route {
     const char *pattern;           /* "/v1/verify", "/v1/requests/{id}", "/" + "*" */
     unsigned flags;                /* enum mdlg_api_route_flag */
     mdlg_api_handler handler;
+    mdlg_api_origin_fn origin_ok;  /* NULL: only the configured cors_origins */
 };
 
 struct mdlg_api_route_group {
@@ -67,6 +72,7 @@ struct mdlg_api_route_group {
 
 extern const struct mdlg_api_route_group mdlg_api_routes_core;
 extern const struct mdlg_api_route_group mdlg_api_routes_verify;
+extern const struct mdlg_api_route_group mdlg_api_routes_requests;
 
 #define MDLG_API_MAX_ROUTES 64
 #define MDLG_API_MAX_PARAMS 4
@@ -136,6 +142,18 @@ void mdlg_api_reply_buf(struct mdlg_api_req *r, unsigned status, const char *con
 void mdlg_api_reply_fd(struct mdlg_api_req *r, unsigned status, const char *content_type,
                        int fd, uint64_t size);
 
+/* ---- the request store (store_open.c, server.c) ---- */
+
+struct mdlg_store;
+/*
+ * Opens DATA_DIR/mdlgate.db with the server key of store_key_file (created
+ * 0600 with a random key if absent). err receives a one-line reason.
+ */
+mdlg_err mdlg_api_store_open(const struct mdlg_api_config *c, int64_t now,
+                             struct mdlg_store **out, char *err, size_t errlen) MDLG_WARN_UNUSED;
+/* The server's store, NULL if it could not be opened. */
+struct mdlg_store *mdlg_api_store(const struct mdlg_api_req *r);
+
 /* HTTP status for an error code. */
 unsigned mdlg_api_status_for(mdlg_err e);
 
@@ -157,6 +175,8 @@ char *mdlg_api_metrics_render(size_t anchors, long in_flight, size_t *len);
 int64_t mdlg_api_now_ns(void);   /* CLOCK_MONOTONIC */
 /* Decodes base64url (padding '=' tolerated at the end). Returns false if invalid. */
 bool mdlg_api_b64url_decode(const char *s, size_t n, uint8_t **out, size_t *outlen);
+/* base64url without padding of p[0..n), malloc'd and NUL-terminated; NULL on allocation failure. */
+char *mdlg_api_b64url_encode(const uint8_t *p, size_t n);
 /* Decodes hex (no whitespace). Returns false if invalid or empty. */
 bool mdlg_api_hex_decode(const char *s, uint8_t **out, size_t *outlen);
 /* Number of requests in flight on the server. */

@@ -192,6 +192,13 @@ static mdlg_err file_string(struct file_ctx *f, const char *key, json_t *v)
         return set_path(f, key, s, c->trust_dir);
     if (strcmp(key, "data_dir") == 0)
         return set_path(f, key, s, c->data_dir);
+    if (strcmp(key, "store_key_file") == 0)
+        return set_path(f, key, s, c->store_key_file);
+    if (strcmp(key, "public_url") == 0)
+        return mdlg_api_config_set(c->public_url, sizeof c->public_url, s) ||
+                       (strncmp(s, "http://", 7) && strncmp(s, "https://", 8))
+                   ? fail(f, key, "must be an http(s) URL of at most 511 bytes")
+                   : MDLG_E_OK;
     return set_path(f, key, s, c->web_dir);
 }
 
@@ -247,7 +254,7 @@ static mdlg_err file_member(struct file_ctx *f, const char *key, json_t *v)
     if (strcmp(key, "cors_origins") == 0)
         return each_string(f, key, v, add_origin);
     static const char *const strings[] = { "listen", "policy", "trust_dir", "data_dir",
-                                           "web_dir" };
+                                           "web_dir", "public_url", "store_key_file" };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (strcmp(key, strings[i]) == 0)
             return file_string(f, key, v);
@@ -341,6 +348,9 @@ mdlg_err mdlg_api_config_apply_env(struct mdlg_api_config *c, char *errbuf, size
         { "MDLGATE_DATA_DIR", offsetof(struct mdlg_api_config, data_dir), MDLG_API_PATH_MAX },
         { "MDLGATE_TRUST_DIR", offsetof(struct mdlg_api_config, trust_dir), MDLG_API_PATH_MAX },
         { "MDLGATE_WEB_DIR", offsetof(struct mdlg_api_config, web_dir), MDLG_API_PATH_MAX },
+        { "MDLGATE_PUBLIC_URL", offsetof(struct mdlg_api_config, public_url), MDLG_API_PATH_MAX },
+        { "MDLGATE_STORE_KEY_FILE", offsetof(struct mdlg_api_config, store_key_file),
+          MDLG_API_PATH_MAX },
     };
     const char *v;
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

@@ -19,6 +19,7 @@
 /* Route groups, most specific first; the static-file catch-all (core) last. */
 static const struct mdlg_api_route_group *const groups[] = {
     &mdlg_api_routes_verify,
+    &mdlg_api_routes_requests,
     &mdlg_api_routes_core,
 };
 

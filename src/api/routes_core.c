@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api_internal.h"
+#include "mdlg/store.h"
 
 /* ---- readiness: every check must pass ---- */
 
@@ -22,8 +23,19 @@ static bool ready_trust(const struct mdlg_api_req *r, char *detail, size_t len)
     return false;
 }
 
-/* The store module adds its reachability check here. */
-static const mdlg_api_ready_fn ready_checks[] = { ready_trust };
+/* The request store answers a live round trip. */
+static bool ready_store(const struct mdlg_api_req *r, char *detail, size_t len)
+{
+    struct mdlg_store_info info;
+    mdlg_store *st = mdlg_api_store(r);
+    mdlg_err e = st ? mdlg_store_info(st, &info) : MDLG_E_STORE_UNAVAILABLE;
+    if (e == MDLG_E_OK)
+        return true;
+    snprintf(detail, len, "request store: %s", mdlg_err_name(e));
+    return false;
+}
+
+static const mdlg_api_ready_fn ready_checks[] = { ready_trust, ready_store };
 
 bool mdlg_api_ready(const struct mdlg_api_req *r, char *detail, size_t len)
 {

@@ -27,6 +27,7 @@
 
 #include "api_internal.h"
 #include "mdlg/mdoc.h"
+#include "mdlg/store.h"
 
 /* Bytes of an oversized chunked body read (and dropped) before the connection is cut. */
 #define DISCARD_SLACK (1024u * 1024u)
@@ -37,7 +38,13 @@ struct mdlg_api_server {
     mdlg_api_snapshot *snap;
     atomic_long in_flight;
     uint16_t port;
+    mdlg_store *store;             /* NULL if it could not be opened (readiness says so) */
 };
+
+mdlg_store *mdlg_api_store(const struct mdlg_api_req *r)
+{
+    return r->srv->store;
+}
 
 static mdlg_api_snapshot *snapshot_acquire(struct mdlg_api_server *s)
 {
@@ -86,11 +93,29 @@ unsigned mdlg_api_status_for(mdlg_err e)
     case MDLG_E_UNSUPPORTED_MEDIA_TYPE: return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
     case MDLG_E_NOT_READY: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case MDLG_E_NO_MEMORY: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case MDLG_E_STORE_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
+    case MDLG_E_STORE_CONFLICT: return MHD_HTTP_CONFLICT;
+    case MDLG_E_STORE_EXPIRED: return MHD_HTTP_GONE;
+    case MDLG_E_STORE_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case MDLG_E_STORE_SCHEMA_TOO_NEW: return MHD_HTTP_SERVICE_UNAVAILABLE;
     default: return mdlg_err_is_internal(e) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST;
     }
 }
 
 /* ---- replies ---- */
+
+/*
+ * CORS: a configured origin, or one the matched route accepts for this
+ * request (the wallet-response route accepts the origin its request was
+ * created for).
+ */
+static bool origin_allowed(const struct mdlg_api_req *r, const struct mdlg_api_match *m,
+                           const char *origin)
+{
+    if (mdlg_api_snapshot_origin_ok(r->snap, origin))
+        return true;
+    return m->route && m->route->origin_ok && m->route->origin_ok(r, m, origin);
+}
 
 static void add_common_headers(struct mdlg_api_req *r, struct MHD_Response *resp, bool cacheable)
 {
@@ -98,7 +123,7 @@ static void add_common_headers(struct mdlg_api_req *r, struct MHD_Response *resp
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (!cacheable)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (origin && mdlg_api_snapshot_origin_ok(r->snap, origin)) {
+    if (origin && origin_allowed(r, &r->match, origin)) {
         MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
     }
@@ -183,11 +208,14 @@ void mdlg_api_reply_error(struct mdlg_api_req *r, mdlg_err code, const char *fmt
 static void preflight(struct mdlg_api_req *r)
 {
     const char *origin = mdlg_api_header(r, "Origin");
+    const char *want = mdlg_api_header(r, "Access-Control-Request-Method");
+    struct mdlg_api_match m;
     if (r->match.pattern_index < 0) {
         mdlg_api_reply_error(r, MDLG_E_NOT_FOUND, "no such path");
         return;
     }
-    if (origin && !mdlg_api_snapshot_origin_ok(r->snap, origin)) {
+    mdlg_api_route_match(want && strlen(want) < 16 ? want : "POST", r->path, &m);
+    if (origin && !origin_allowed(r, &m, origin)) {
         mdlg_api_reply_error(r, MDLG_E_ORIGIN_NOT_ALLOWED, "origin not allowed");
         return;
     }
@@ -481,6 +509,11 @@ mdlg_err mdlg_api_server_start(mdlg_api_snapshot *snap, mdlg_api_server **out, c
     }
     pthread_mutex_init(&s->lock, NULL);
     s->snap = snap;
+    char serr[MDLG_API_PATH_MAX + 128] = "";
+    if (mdlg_api_store_open(c, time(NULL), &s->store, serr, sizeof serr) != MDLG_E_OK) {
+        s->store = NULL;
+        mdlg_api_log_event("store_unavailable", serr);
+    }
     if ((s->d = start_daemon(s, c, &ss)) == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s: %s", c->listen, strerror(errno));
         mdlg_api_server_stop(s);
@@ -532,6 +565,7 @@ void mdlg_api_server_stop(mdlg_api_server *s)
         return;
     if (s->d)
         MHD_stop_daemon(s->d);
+    mdlg_store_close(s->store);
     mdlg_api_snapshot_release(s->snap);
     pthread_mutex_destroy(&s->lock);
     free(s);

@@ -50,3 +50,12 @@ bool mdlg_api_hex_decode(const char *s, uint8_t **out, size_t *outlen)
     *out = buf;
     return true;
 }
+
+char *mdlg_api_b64url_encode(const uint8_t *p, size_t n)
+{
+    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *out = malloc(cap);
+    if (out != NULL)
+        sodium_bin2base64(out, cap, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
