@@ -37,6 +37,8 @@ DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-d
             libjansson-dev libcmocka-dev libcurl4-openssl-dev zlib1g-dev clang \
             libclang-rt-14-dev xxd python3 python3-yaml $(NODE_PKGS)
 DEB_PKGS += libidn2-dev libicu-dev libpsl-dev
+# headless browser for tests/cli/web_browser.sh (driven by npm playwright-core, tests/web/)
+DEB_PKGS += chromium
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)

@@ -46,6 +46,9 @@ else
     key='<your API key>'
 fi
 echo "  service:  http://$LISTEN/   (API description: http://$LISTEN/openapi.yaml)"
+if [ "$key" != '<your API key>' ]; then
+    echo "  web page with the key (kept in that tab only): http://$LISTEN/#key=$key"
+fi
 echo
 echo "Verify the demo presentation (a test mDL from jurisdiction ZZ):"
 echo

@@ -1,0 +1,306 @@
+// Browser tests of mdlgate's web page (web/index.html, app.js, mdlgate.js) in headless Debian
+// chromium through playwright-core. Started by tests/cli/web_browser.sh, which runs the real
+// `mdlgate serve` and passes, in the environment:
+//   MDLG_URL     the server's base URL (http://127.0.0.1:PORT)
+//   MDLG_KEY     an API key it accepts
+//   MDLG_BIN     the mdlgate binary (to issue presentations and, for part 3, answer requests)
+//   MDLG_PKI     the test PKI whose IACA the server trusts
+//   MDLG_TMP     a scratch directory
+//   MDLG_SHOTS   where screenshots go (build/web-screens)
+//   MDLG_WALLET  the test-wallet command line prefix for part 3, or empty with MDLG_SKIP_DC
+// Prints "ok"/"FAIL"/"skip" lines and a closing "N passed, N failed" line; exits 1 on failure.
+import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const env = process.env;
+const BASE = env.MDLG_URL, KEY = env.MDLG_KEY, M = env.MDLG_BIN, PKI = env.MDLG_PKI;
+const TMP = env.MDLG_TMP, SHOTS = env.MDLG_SHOTS;
+const ORIGIN = new URL(BASE).origin;
+const TIMEOUT = 15000;
+
+let passed = 0, failed = 0;
+const skipped = [];
+function ok(name) { passed++; console.log(`ok   ${name}`); }
+function bad(name, why) { failed++; console.log(`FAIL ${name}: ${why}`); }
+function expect(name, cond, why) { cond ? ok(name) : bad(name, why); }
+
+// ---- fixtures made with `mdlgate issue` ----
+const TH = '83f6f682714f70656e494434565048616e646f7665725820' + '0'.repeat(64);
+const OTHER_TH = '83f6f682714f70656e494434565048616e646f7665725820' + '1'.repeat(64);
+function issue(name, args) {
+  const out = path.join(TMP, name + '.cbor');
+  execFileSync(M, ['issue', '-q', '--pki', PKI, '--out', out, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}
+const b64url = (buf) => Buffer.from(buf).toString('base64url');
+
+// ---- browser ----
+const userDataDir = fs.mkdtempSync(path.join(TMP, 'chromium-profile-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 900 },
+});
+context.setDefaultTimeout(TIMEOUT);
+
+// A page that records console errors, page errors and failed or 4xx/5xx subresource loads.
+async function openPage(opts = {}) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push('console: ' + m.text()); });
+  page.on('pageerror', (e) => problems.push('pageerror: ' + e.message));
+  page.on('requestfailed', (r) => problems.push('requestfailed: ' + r.url()));
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/v1/')) problems.push(`HTTP ${r.status()} ${r.url()}`);
+  });
+  if (opts.init) await page.addInitScript(opts.init);
+  await page.goto(BASE + (opts.hash || '/'));
+  return { page, problems };
+}
+
+async function shot(page, name) {
+  const file = path.join(SHOTS, name + '.png');
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`     screenshot ${file}`);
+}
+
+// The verdict view: valid flag, the state of each check and its reasons.
+async function verdictView(page) {
+  await page.waitForSelector('#result[data-valid]', { state: 'visible' });
+  return page.evaluate(() => {
+    const r = document.getElementById('result');
+    const checks = {};
+    r.querySelectorAll('.check').forEach((c) => {
+      checks[c.dataset.check] = { state: c.className.replace('check ', ''), text: c.textContent };
+    });
+    const img = r.querySelector('.portrait img');
+    return {
+      valid: r.dataset.valid === 'true', banner: r.querySelector('.banner h2').textContent,
+      checks, name: r.querySelector('.who h3')?.textContent, text: r.innerText,
+      portrait: img ? { complete: img.complete, width: img.naturalWidth } : null,
+      portraitNote: r.querySelector('.portrait.none')?.textContent || null,
+      privileges: r.querySelectorAll('table.privileges tbody tr').length,
+    };
+  });
+}
+
+async function withKey(page) {
+  await page.evaluate((k) => sessionStorage.setItem('mdlgate.apiKey', k), KEY);
+}
+
+async function clearResult(page) {
+  await page.evaluate(() => { const r = document.getElementById('result'); r.hidden = true; delete r.dataset.valid; });
+}
+
+// A real JPEG portrait, drawn by the browser itself (canvas), for the claims of one fixture.
+async function makePortrait(page) {
+  const dataUrl = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 120; c.height = 150;
+    const g = c.getContext('2d');
+    g.fillStyle = '#dfe6f3'; g.fillRect(0, 0, 120, 150);
+    g.fillStyle = '#7a8db8';
+    g.beginPath(); g.arc(60, 58, 28, 0, Math.PI * 2); g.fill();
+    g.beginPath(); g.ellipse(60, 150, 50, 50, 0, Math.PI, 0); g.fill();
+    return c.toDataURL('image/jpeg', 0.85);
+  });
+  return dataUrl.slice(dataUrl.indexOf(',') + 1);
+}
+
+function claims(portraitB64) {
+  return {
+    doctype: 'org.iso.18013.5.1.mDL',
+    namespaces: {
+      'org.iso.18013.5.1': {
+        family_name: 'Rivera', given_name: 'Maria Elena',
+        birth_date: { 'full-date': '1988-04-12' }, issue_date: { 'full-date': '2024-02-01' },
+        expiry_date: { 'full-date': '2032-04-12' }, issuing_country: 'US',
+        issuing_authority: 'California DMV', issuing_jurisdiction: 'US-CA', document_number: 'Y7654321',
+        portrait: { bstr: Buffer.from(portraitB64, 'base64').toString('base64url') },
+        driving_privileges: [
+          { vehicle_category_code: 'C', issue_date: { 'full-date': '2024-02-01' }, expiry_date: { 'full-date': '2032-04-12' } },
+          { vehicle_category_code: 'M', issue_date: { 'full-date': '2025-06-30' }, expiry_date: { 'full-date': '2032-04-12' },
+            codes: [{ code: '01', sign: '=', value: 'corrective lenses' }] },
+        ],
+        age_over_18: true, age_over_21: true, age_over_65: false,
+      },
+    },
+  };
+}
+
+async function part1() {
+  const { page, problems } = await openPage();
+  await page.waitForSelector('#dc-button');
+  const title = await page.title();
+  expect('page loads: title and the "Verify with your digital ID" button',
+    /mdlgate/.test(title) && (await page.textContent('#dc-button')).includes('Verify with your digital ID'), `title ${title}`);
+  for (const f of ['/app.js', '/mdlgate.js', '/style.css']) {
+    const r = await page.request.get(BASE + f);
+    expect(`GET ${f} 200`, r.status() === 200, `status ${r.status()}`);
+  }
+  const styled = await page.evaluate(() => getComputedStyle(document.getElementById('dc-button')).backgroundColor);
+  expect('style.css applied (button has the brand colour)', styled === 'rgb(47, 74, 208)', styled);
+  expect('page loads without console errors', problems.length === 0, problems.join('; '));
+  await shot(page, '01-landing');
+  await page.close();
+
+  // The key in the fragment (as `make run` prints it) lands in sessionStorage and leaves the URL.
+  const k = await openPage({ hash: '/#key=' + encodeURIComponent(KEY) });
+  const stored = await k.page.evaluate(() => [sessionStorage.getItem('mdlgate.apiKey'), location.hash,
+                                              document.getElementById('key-label').textContent]);
+  expect('#key= fragment: key kept in sessionStorage, fragment removed',
+    stored[0] === KEY && stored[1] === '' && stored[2] === 'API key set', JSON.stringify(stored));
+  await k.page.close();
+
+  // Without the DC API, the button explains instead of failing.
+  const n = await openPage({ init: () => { delete window.DigitalCredential; } });
+  await withKey(n.page);
+  await n.page.click('#dc-button');
+  await n.page.waitForSelector('#dc-status.error');
+  const msg = await n.page.textContent('#dc-status');
+  expect('browser without the DC API: clear message', /cannot ask a wallet/.test(msg), msg);
+  expect('no console errors without the DC API', n.problems.length === 0, n.problems.join('; '));
+  await shot(n.page, '02-no-dc-api');
+  await n.page.close();
+}
+
+async function part2() {
+  const { page, problems } = await openPage();
+  await withKey(page);
+  // fixtures: a valid response with a real JPEG portrait (raw CBOR file, JSON profile transcript)
+  const profile = { profile: 'openid4vp-1.0-dcapi', origin: 'https://shop.example', nonce: 'n-' + Date.now() };
+  fs.writeFileSync(path.join(TMP, 'profile.json'), JSON.stringify(profile));
+  fs.writeFileSync(path.join(TMP, 'claims.json'), JSON.stringify(claims(await makePortrait(page))));
+  const good = issue('good', ['--transcript', path.join(TMP, 'profile.json'), '--claims', path.join(TMP, 'claims.json')]);
+  const tampered = issue('tampered', ['--transcript-hex', TH, '--tamper', 'digest']);
+  const plain = issue('plain', ['--transcript-hex', TH]);
+  fs.writeFileSync(path.join(TMP, 'tampered.b64'), b64url(fs.readFileSync(tampered)) + '\n');
+
+  // (a) valid: raw CBOR file + JSON profile transcript
+  await page.setInputFiles('#file-input', good);
+  await page.fill('#tx-text', JSON.stringify(profile, null, 1));
+  await page.waitForFunction(() => /raw CBOR/.test(document.getElementById('dr-info').textContent));
+  await page.click('#file-submit');
+  let v = await verdictView(page);
+  const states = Object.values(v.checks).map((c) => c.state);
+  expect('file (raw CBOR, JSON profile): Verified, 9 green checks',
+    v.valid && v.banner === 'Verified' && states.length === 9 && states.every((s) => s === 'ok'), JSON.stringify(v.checks));
+  expect('file: name, formatted dates, age pills, driving privileges table',
+    v.name === 'Maria Elena Rivera' && v.text.includes('April 12, 1988') && v.text.includes('21+') &&
+    v.text.includes('under 65') && v.privileges === 2 && v.text.includes('01 = corrective lenses'),
+    `${v.name} / privileges ${v.privileges}`);
+  expect('file: the JPEG portrait is shown', v.portrait && v.portrait.complete && v.portrait.width === 120,
+    JSON.stringify(v.portrait));
+  await shot(page, '03-file-valid');
+
+  // (b) tampered: base64url text file + hex transcript
+  await clearResult(page);
+  await page.setInputFiles('#file-input', path.join(TMP, 'tampered.b64'));
+  await page.fill('#tx-text', TH);
+  await page.waitForFunction(() => /base64url/.test(document.getElementById('dr-info').textContent));
+  await page.click('#file-submit');
+  v = await verdictView(page);
+  const dg = v.checks.digests || {};
+  expect('tampered file (base64url text, hex transcript): Not verified, digests red with MSO_DIGEST_MISMATCH on family_name',
+    !v.valid && v.banner === 'Not verified' && dg.state === 'fail' && dg.text.includes('MSO_DIGEST_MISMATCH') &&
+    dg.text.includes('family_name'), JSON.stringify(v.checks));
+  expect('tampered file: the other checks stay green',
+    Object.entries(v.checks).every(([k, c]) => k === 'digests' || c.state === 'ok'), JSON.stringify(v.checks));
+  await shot(page, '04-file-tampered');
+
+  // (c) hex pasted, wrong transcript: device_auth red; the fake JPEG portrait is refused politely
+  await clearResult(page);
+  await page.fill('#dr-text', fs.readFileSync(plain).toString('hex'));
+  await page.fill('#tx-text', OTHER_TH);
+  await page.waitForFunction(() => /hex/.test(document.getElementById('dr-info').textContent));
+  await page.click('#file-submit');
+  v = await verdictView(page);
+  const da = v.checks.device_auth || {};
+  expect('pasted hex, another transcript: device_auth red with DEVICE_SIGNATURE_INVALID',
+    !v.valid && da.state === 'fail' && da.text.includes('DEVICE_SIGNATURE_INVALID'), JSON.stringify(v.checks));
+  expect('portrait bytes that are not a decodable image: placeholder, no broken image',
+    v.portrait === null && /could not be decoded|not a JPEG/.test(v.portraitNote || ''), JSON.stringify([v.portrait, v.portraitNote]));
+  await shot(page, '05-file-wrong-transcript');
+
+  // (d) input the panel refuses before calling the server
+  await page.fill('#dr-text', 'not a device response');
+  await page.click('#file-submit');
+  const st = await page.textContent('#file-status');
+  expect('garbage input: refused with a reason', /DeviceResponse: not CBOR, hex or base64url/.test(st), st);
+  expect('file panel: no console errors', problems.length === 0, problems.join('; '));
+  await page.close();
+
+  // (e) a wrong API key: the key dialog comes back with a reason
+  const w = await openPage();
+  await w.page.evaluate(() => sessionStorage.setItem('mdlgate.apiKey', 'wrong-key'));
+  await w.page.setInputFiles('#file-input', plain);
+  await w.page.fill('#tx-text', TH);
+  await w.page.click('#file-submit');
+  await w.page.waitForSelector('#key-dialog[open] .key-msg');
+  expect('wrong API key: the key dialog asks again', /not accepted/.test(await w.page.textContent('.key-msg')), '');
+  await shot(w.page, '06-key-dialog');
+  await w.page.fill('#key-input', KEY);
+  await w.page.click('#key-save');
+  v = await verdictView(w.page);
+  expect('after entering the right key the same verification goes through', v.valid, v.banner);
+  await w.page.close();
+}
+
+// ---- part 3: the DC API flow end to end, answered by the test wallet ----
+function walletAnswer(request, tamper) {
+  const reqFile = path.join(TMP, `dc-request-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+  fs.writeFileSync(reqFile, JSON.stringify(request));
+  const args = [...env.MDLG_WALLET.split(' ').slice(1), '--pki', PKI, '--request', reqFile, '--origin', ORIGIN];
+  if (tamper) args.push('--tamper', tamper);
+  const out = execFileSync(env.MDLG_WALLET.split(' ')[0], args, { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+async function dcFlow(tamper, shotName) {
+  const { page, problems } = await openPage({
+    init: () => {
+      // Test only: the wallet is a function exposed by the test (node runs the test wallet).
+      navigator.credentials.get = async (opts) => {
+        window.__seenRequest = opts.digital;
+        const ans = await window.__mdlgTestWallet(JSON.stringify(opts.digital));
+        return { protocol: ans.protocol, data: ans.data };
+      };
+    },
+  });
+  let seen = null;
+  await page.exposeFunction('__mdlgTestWallet', (digitalJson) => {
+    seen = JSON.parse(digitalJson);
+    return walletAnswer(seen, tamper);
+  });
+  await withKey(page);
+  await page.click('#dc-button');
+  const v = await verdictView(page);
+  const protocols = (seen?.requests || []).map((r) => r.protocol).sort().join(',');
+  expect(`DC API flow${tamper ? ' (tampered)' : ''}: the page asked for both protocols`,
+    protocols === 'openid4vp-v1-unsigned,org-iso-mdoc', protocols);
+  if (tamper) expect('DC API flow, tampered presentation: Not verified', !v.valid && v.banner === 'Not verified', v.banner);
+  else expect('DC API flow: Verified, all checks green', v.valid && Object.values(v.checks).every((c) => c.state === 'ok'),
+    JSON.stringify(v.checks));
+  expect(`DC API flow${tamper ? ' (tampered)' : ''}: no console errors`, problems.length === 0, problems.join('; '));
+  await shot(page, shotName);
+  await page.close();
+}
+
+async function part3() {
+  if (env.MDLG_SKIP_DC) { skipped.push('DC API end to end: ' + env.MDLG_SKIP_DC); return; }
+  await dcFlow(null, '07-dc-valid');
+  await dcFlow('digest', '08-dc-tampered');
+}
+
+for (const [name, fn] of [['part 1', part1], ['part 2', part2], ['part 3', part3]]) {
+  try { await fn(); } catch (e) { bad(name, e.stack || e.message); }
+}
+await context.close();
+fs.rmSync(userDataDir, { recursive: true, force: true });
+for (const s of skipped) console.log(`skip ${s}`);
+console.log(`web browser: ${passed} passed, ${failed} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`);
+process.exit(failed ? 1 : 0);
