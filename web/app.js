@@ -121,7 +121,10 @@
   var FLOW_ERRORS = {
     DC_API_UNSUPPORTED: 'This browser cannot ask a wallet for a digital ID. Use a current Chrome or Safari with a wallet that holds your mDL, or verify a file below.',
     INSECURE_CONTEXT: 'Digital IDs can only be requested from a secure page (HTTPS, or localhost).',
-    CANCELLED: 'No ID was shared: the request was cancelled or no wallet answered.'
+    CANCELLED: 'No ID was shared: the request was cancelled or no wallet answered.',
+    STORE_CONFLICT: 'This request was already answered. Start again for a new one.',
+    STORE_EXPIRED: 'The request expired before the wallet answered. Start again.',
+    AUTH_REQUIRED: 'An API key of this service is needed to create requests.'
   };
 
   function startFlow() {
@@ -149,7 +152,10 @@
   }
 
   function showFlowError(e) {
-    var text = FLOW_ERRORS[e.code] || ((e.code ? e.code + ': ' : '') + (e.message || 'failed'));
+    var text = FLOW_ERRORS[e.code];
+    if (!text && /^(DECRYPT_|RESPONSE_)/.test(e.code || ''))
+      text = 'The wallet\'s answer could not be read for this request (' + e.code + '): ' + e.message;
+    if (!text) text = (e.code ? e.code + ': ' : '') + (e.message || 'failed');
     setStatus('dc-status', text, 'error');
   }
 

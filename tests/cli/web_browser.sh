@@ -44,13 +44,13 @@ SERVER_ENV=(MDLGATE_API_KEYS="$KEY")
 start_server web --config "$TMP/conf/config.json" || finish
 
 # --- part 3 needs POST /v1/requests and the test wallet (issue 3, service side) ---
-skip_dc=""
+skip_req="" skip_dc=""
 req probe "" POST /v1/requests -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \
     -d "{\"origin\": \"$URL\"}"
 if [ "$STATUS" != 201 ]; then
-    skip_dc="POST /v1/requests is not implemented on this build (HTTP $STATUS)"
-elif ! "$M" wallet --help >/dev/null 2>&1; then
-    skip_dc="the test wallet command (mdlgate wallet) is not in this build"
+    skip_req="POST /v1/requests is not implemented on this build (HTTP $STATUS)"
+elif ! "$M" wallet respond --help >/dev/null 2>&1; then
+    skip_dc="the test wallet command (mdlgate wallet respond) is not in this build"
 fi
 
 SHOTS=$ROOT/${BUILD#"$ROOT"/}/web-screens
@@ -58,7 +58,7 @@ case $BUILD in /*) SHOTS=$BUILD/web-screens ;; esac
 rm -rf "$SHOTS"
 mkdir -p "$SHOTS"
 MDLG_URL=$URL MDLG_KEY=$KEY MDLG_BIN=$M MDLG_PKI=$TMP/pki MDLG_TMP=$TMP MDLG_SHOTS=$SHOTS \
-MDLG_WALLET="$M wallet" MDLG_SKIP_DC=$skip_dc \
+MDLG_WALLET="$M wallet respond" MDLG_SKIP_REQUESTS=$skip_req MDLG_SKIP_DC=$skip_dc \
     timeout 180 node "$WEB/browser_test.mjs"
 rc=$?
 echo "server log: $(wc -l <"$TMP/web.log") lines"

@@ -57,7 +57,7 @@ async function openPage(opts = {}) {
   page.on('response', (r) => {
     if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/v1/')) problems.push(`HTTP ${r.status()} ${r.url()}`);
   });
-  if (opts.init) await page.addInitScript(opts.init);
+  if (opts.init) await page.addInitScript(opts.init, opts.initArg);
   await page.goto(BASE + (opts.hash || '/'));
   return { page, problems };
 }
@@ -290,10 +290,52 @@ async function dcFlow(tamper, shotName) {
   await page.close();
 }
 
+// The page's real request reaches the DC API; a cancelled prompt and an unreadable answer.
+async function fakeWallet(answer) {
+  const { page, problems } = await openPage({
+    init: (ans) => {
+      navigator.credentials.get = async (opts) => {
+        window.__seenDigital = JSON.parse(JSON.stringify(opts.digital));
+        if (ans === 'cancel') throw new DOMException('The user cancelled', 'NotAllowedError');
+        return { protocol: 'org-iso-mdoc', data: { response: ans } };
+      };
+    },
+    initArg: answer,
+  });
+  await withKey(page);
+  await page.click('#dc-button');
+  await page.waitForSelector('#dc-status.error');
+  const r = { page, problems, status: await page.textContent('#dc-status'),
+              digital: await page.evaluate(() => window.__seenDigital) };
+  return r;
+}
+
+async function part3a() {
+  let f = await fakeWallet('cancel');
+  const reqs = (f.digital && f.digital.requests) || [];
+  const oid = reqs.find((r) => r.protocol === 'openid4vp-v1-unsigned');
+  const iso = reqs.find((r) => r.protocol === 'org-iso-mdoc');
+  const claims = (oid?.data?.dcql_query?.credentials?.[0]?.claims || []).map((c) => c.path[1]);
+  expect('DC API: the page passes the server\'s request, both protocols, the elements it asks for',
+    reqs.length === 2 && oid && iso && typeof iso.data.deviceRequest === 'string' &&
+    typeof iso.data.encryptionInfo === 'string' && typeof oid.data.nonce === 'string' &&
+    claims.includes('driving_privileges') && claims.includes('portrait'), JSON.stringify(f.digital).slice(0, 300));
+  expect('DC API: a cancelled prompt says no ID was shared', /No ID was shared/.test(f.status), f.status);
+  expect('DC API cancelled: no console errors', f.problems.length === 0, f.problems.join('; '));
+  await f.page.close();
+  f = await fakeWallet('AAAA');
+  expect('DC API: an answer that cannot be decrypted shows the server\'s code',
+    /could not be read for this request \(DECRYPT_/.test(f.status), f.status);
+  await shot(f.page, '07-dc-undecryptable');
+  await f.page.close();
+}
+
 async function part3() {
-  if (env.MDLG_SKIP_DC) { skipped.push('DC API end to end: ' + env.MDLG_SKIP_DC); return; }
-  await dcFlow(null, '07-dc-valid');
-  await dcFlow('digest', '08-dc-tampered');
+  if (env.MDLG_SKIP_REQUESTS) { skipped.push('DC API flow: ' + env.MDLG_SKIP_REQUESTS); return; }
+  await part3a();
+  if (env.MDLG_SKIP_DC) { skipped.push('DC API end to end with the test wallet: ' + env.MDLG_SKIP_DC); return; }
+  await dcFlow(null, '08-dc-valid');
+  await dcFlow('digest', '09-dc-tampered');
 }
 
 for (const [name, fn] of [['part 1', part1], ['part 2', part2], ['part 3', part3]]) {
