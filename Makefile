@@ -25,10 +25,13 @@ endif
 CC ?= cc
 WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
         -Wno-missing-field-initializers
-CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -Itests/support -MMD -MP
+# libpq-fe.h lives in /usr/include/postgresql on Debian (only src/store includes it).
+PG_CFLAGS := -I/usr/include/postgresql
+CFLAGS := -std=gnu11 $(OPT) -g $(WARN) $(SANFLAGS) -Iinclude -Isrc -Itests/support $(PG_CFLAGS) -MMD -MP
 LDFLAGS := $(SANFLAGS)
 LIBS := -lssl -lcrypto -lcbor -lsodium -ljansson -lmicrohttpd -lcurl -lsqlite3 -lz -lpthread
 LIBS += -lidn2 -licui18n -licuuc -lpsl
+LIBS += -lpq
 
 # nodejs/npm (tests/interop) only when node/npm are not on PATH: a NodeSource nodejs (as on the
 # dev/CI machines) bundles npm and Conflicts: npm, so asking apt for Debian's npm there fails.
@@ -39,6 +42,8 @@ DEB_PKGS := build-essential libssl-dev libcbor-dev libmicrohttpd-dev libsodium-d
 DEB_PKGS += libidn2-dev libicu-dev libpsl-dev
 # headless browser for tests/cli/web_browser.sh (driven by npm playwright-core, tests/web/)
 DEB_PKGS += chromium
+# libpq for the PostgreSQL store; the server for the tests (tests/support/with-postgres.sh).
+DEB_PKGS += libpq-dev postgresql
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -85,7 +90,7 @@ $(B)/tests/%: $(B)/obj/tests/unit/%.o $(SUPPORT_OBJS) $(B)/libmdlgate.a
 	$(CC) $(LDFLAGS) -o $@ $< $(SUPPORT_OBJS) $(B)/libmdlgate.a $(LIBS) -lcmocka
 
 test: deps check-includes $(B)/mdlgate $(TEST_BINS)
-	@tests/run-tests.sh $(B) $(TEST_BINS)
+	@tests/support/with-postgres.sh tests/run-tests.sh $(B) $(TEST_BINS)
 
 check-includes:
 	@tests/check-includes.sh
@@ -100,7 +105,7 @@ bench: all
 
 FUZZ_SECONDS ?= 60
 fuzz: deps $(EMAIL_DISPOSABLE_INC)
-	$(MAKE) -f tests/fuzz/fuzz.mk FLIBS="$(LIBS)"
+	$(MAKE) -f tests/fuzz/fuzz.mk FLIBS="$(LIBS)" FPGFLAGS="$(PG_CFLAGS)"
 
 fuzz-run: fuzz
 	tests/fuzz/run.sh $(FUZZ_SECONDS)

@@ -16,5 +16,6 @@ check 'microhttpd\.h' '^src/api/'
 check 'jansson\.h' '^src/(api|cli|json)/'
 check 'curl/' '^src/(trust|net)/'
 check 'sqlite3\.h' '^src/store/'
+check 'libpq-fe\.h|postgresql/' '^src/store/'
 check 'unicode/|idn2\.h|libpsl\.h' '^src/fraud/'
 exit $rc

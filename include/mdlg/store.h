@@ -8,8 +8,8 @@
  *   "sqlite:PATH" or a plain PATH   SQLite, one file (the service uses
  *                                   $MDLGATE_DATA_DIR/mdlgate.db, default
  *                                   var/mdlgate.db)
- *   "postgres://...", "postgresql://..."   PostgreSQL (not built yet:
- *                                   STORE_UNSUPPORTED)
+ *   "postgres://...", "postgresql://..."   PostgreSQL, a libpq connection URI
+ *                                   (several instances may share one database)
  *
  * SQLite backend:
  *   - journal_mode=WAL and synchronous=FULL on every connection: a write that
@@ -30,6 +30,23 @@
  *     BEGIN IMMEDIATE transaction that re-checks the version, so two
  *     processes opening one file at once apply it once. A database newer
  *     than this build is refused (STORE_SCHEMA_TOO_NEW).
+ *
+ * PostgreSQL backend:
+ *   - Every connection sets synchronous_commit=on: a write that returned OK
+ *     is a committed transaction whose WAL was flushed on the server.
+ *   - busy_timeout_ms becomes the session's lock_timeout (and the connect
+ *     timeout, at least 2 s); pool_size connections per handle, shared by
+ *     threads as in SQLite, never across fork(). A connection found broken
+ *     is reset when next borrowed.
+ *   - Single-use transitions (consume, read-once element values) are each
+ *     one UPDATE ... RETURNING whose row lock makes them exactly-once across
+ *     instances.
+ *   - Migrations are recorded in mdlg_migrations (component "store") and run
+ *     under pg_advisory_lock, so instances starting at once migrate once.
+ *     Tables live in the first schema of the connection's search_path (set
+ *     it with options=-csearch_path%3DNAME in the URL).
+ *   - Deleted element values leave rows at once but may stay in dead tuples
+ *     and WAL segments until vacuum and checkpoints reclaim them.
  *
  * Secrets and personal data:
  *   - The reader's ephemeral private key (HPKE / JWE) is stored sealed with
@@ -93,7 +110,7 @@ static inline bool mdlg_err_is_store(mdlg_err e) { return e >= 850 && e < 900; }
 /* All fields optional: a zeroed struct gives the defaults above. */
 struct mdlg_store_options {
     const uint8_t *secret_key;     /* MDLG_STORE_KEY_SIZE bytes, or NULL (see top) */
-    unsigned pool_size;            /* connections per handle (SQLite), at most 64; 0: default */
+    unsigned pool_size;            /* connections per handle, at most 64; 0: default */
     unsigned busy_timeout_ms;      /* wait for other writers; 0: default */
     int64_t elements_retention_s;  /* max age of stored element values; 0: default */
     bool keep_elements_after_read; /* false: the first read deletes element values */
@@ -232,20 +249,21 @@ struct mdlg_store_purge_stats {
  * Housekeeping at `now`, in one transaction: marks pending requests past
  * expiry as expired and deletes their reader keys; drops element values
  * older than the retention; deletes requests (and their verdicts) whose
- * expires_at + record_retention_s <= now. Then checkpoints the WAL so that
- * deleted values leave the log. `stats` may be NULL.
+ * expires_at + record_retention_s <= now. SQLite then checkpoints the WAL so
+ * that deleted values leave the log. `stats` may be NULL.
  */
 mdlg_err mdlg_store_purge(mdlg_store *s, int64_t now,
                           struct mdlg_store_purge_stats *stats) MDLG_WARN_UNUSED;
 
 /* What a backend reports about itself (readiness checks, tests). */
 struct mdlg_store_info {
-    const char *backend;         /* "sqlite" */
+    const char *backend;         /* "sqlite" or "postgres" */
     unsigned schema_version;     /* highest applied migration */
     unsigned latest_version;     /* highest migration this build knows */
     char journal_mode[16];       /* SQLite: "wal" */
     int synchronous;             /* SQLite: 2 = FULL */
-    int busy_timeout_ms;
+    char synchronous_commit[16]; /* PostgreSQL: "on" */
+    int busy_timeout_ms;         /* SQLite busy_timeout, PostgreSQL lock_timeout */
     unsigned pool_size;
 };
 

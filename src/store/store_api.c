@@ -66,6 +66,23 @@ static const char *sqlite_path(const char *url)
     return strstr(url, "://") != NULL ? NULL : url;
 }
 
+static bool is_postgres(const char *url)
+{
+    return has_prefix(url, "postgres://") || has_prefix(url, "postgresql://");
+}
+
+/* Chooses the backend by the URL's scheme. */
+static mdlg_err backend_open(const char *url, const struct mdlg__store_cfg *cfg, int64_t now,
+                             const struct mdlg__store_ops **ops, void **impl)
+{
+    if (is_postgres(url))
+        return mdlg__pg_open(url, cfg, now, ops, impl);
+    const char *path = sqlite_path(url);
+    if (path == NULL)
+        return MDLG_E_STORE_UNSUPPORTED;
+    return mdlg__sqlite_open(path, cfg, now, ops, impl);
+}
+
 mdlg_err mdlg_store_open(const char *url, const struct mdlg_store_options *opt, int64_t now,
                          mdlg_store **out)
 {
@@ -73,9 +90,7 @@ mdlg_err mdlg_store_open(const char *url, const struct mdlg_store_options *opt, 
         return MDLG_E_USAGE;
     *out = NULL;
     const char *path = sqlite_path(url);
-    if (path == NULL)
-        return MDLG_E_STORE_UNSUPPORTED;   /* postgres:// comes with the PostgreSQL backend */
-    if (*path == '\0')
+    if (path != NULL && *path == '\0')
         return MDLG_E_USAGE;
     if (sodium_init() < 0)
         return MDLG_E_CRYPTO_INTERNAL;
@@ -87,7 +102,7 @@ mdlg_err mdlg_store_open(const char *url, const struct mdlg_store_options *opt, 
         memcpy(s->key, opt->secret_key, sizeof s->key);
     else
         randombytes_buf(s->key, sizeof s->key);
-    mdlg_err err = mdlg__sqlite_open(path, &s->cfg, now, &s->ops, &s->impl);
+    mdlg_err err = backend_open(url, &s->cfg, now, &s->ops, &s->impl);
     if (err != MDLG_E_OK) {
         sodium_memzero(s->key, sizeof s->key);
         free(s);

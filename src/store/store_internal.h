@@ -3,7 +3,7 @@
  *
  * store_api.c does everything that does not depend on the backend: argument
  * checks, id and nonce generation, sealing reader keys, retention policy.
- * A backend (sqlite_*.c; later PostgreSQL) only moves rows. It sees reader
+ * A backend (sqlite_*.c, pg_*.c) only moves rows. It sees reader
  * keys sealed, never in clear, and never parses JSON.
  */
 #ifndef MDLG_STORE_INTERNAL_H
@@ -79,5 +79,9 @@ struct mdlg__store_ops {
 /* Opens the SQLite backend on a file path. */
 mdlg_err mdlg__sqlite_open(const char *path, const struct mdlg__store_cfg *cfg, int64_t now,
                            const struct mdlg__store_ops **ops, void **impl);
+
+/* Opens the PostgreSQL backend on a libpq URL (postgres://, postgresql://). */
+mdlg_err mdlg__pg_open(const char *url, const struct mdlg__store_cfg *cfg, int64_t now,
+                       const struct mdlg__store_ops **ops, void **impl);
 
 #endif

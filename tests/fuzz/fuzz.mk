@@ -2,8 +2,10 @@
 #   make fuzz            -> build/fuzz/fuzz_verify
 #   make fuzz-run        -> runs it for FUZZ_SECONDS (tests/fuzz/run.sh)
 FCC := clang
+FPGFLAGS ?= -I/usr/include/postgresql
 FFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer-no-link,address,undefined \
-          -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc -Wall -Wextra -Werror
+          -fno-sanitize-recover=all -fno-omit-frame-pointer -Iinclude -Isrc $(FPGFLAGS) \
+          -Wall -Wextra -Werror
 FLIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 FLIB_OBJS := $(FLIB_SRCS:%.c=build/fuzz/obj/%.o)
 # FLIBS comes from the Makefile's LIBS (make fuzz passes it), so the two never drift.
