@@ -29,6 +29,7 @@
 #define MDLG_API_MAX_ORIGINS 32
 #define MDLG_API_PATH_MAX 512
 #define MDLG_API_ORIGIN_MAX 256
+#define MDLG_API_URL_MAX 1024
 
 struct mdlg_api_config {
     char listen[128];                       /* "127.0.0.1:8080", "[::1]:8080"; port 0 = any */
@@ -42,6 +43,9 @@ struct mdlg_api_config {
                                                "" = http:// + the request's Host */
     char store_key_file[MDLG_API_PATH_MAX]; /* server key sealing reader keys; "" = DATA_DIR/store.key
                                                (created 0600 with a random key on first start) */
+    char store_url[MDLG_API_URL_MAX];       /* request store (mdlg/store.h URL); "" =
+                                               sqlite:DATA_DIR/mdlgate.db. postgres://...
+                                               lets several instances share one database */
     uint8_t key_hashes[MDLG_API_MAX_KEYS][32];   /* SHA-256 of each accepted API key */
     size_t n_keys;
     char origins[MDLG_API_MAX_ORIGINS][MDLG_API_ORIGIN_MAX];  /* CORS allow-list */
@@ -63,7 +67,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c);
 
 /*
  * Reads a JSON config file over *c. Members (all optional): listen, anchors
- * [paths], trust_dir, data_dir, web_dir, public_url, store_key_file,
+ * [paths], trust_dir, data_dir, web_dir, public_url, store_key_file, store_url,
  * api_key_sha256 [64-hex strings],
  * cors_origins [origins], policy, clock_skew, max_body, connection_memory_limit,
  * threads, connection_limit, per_ip_connection_limit, connection_timeout,

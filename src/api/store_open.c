@@ -1,6 +1,7 @@
 /*
- * store_open.c - the service's request store: DATA_DIR/mdlgate.db (SQLite)
- * with the server key that seals reader keys, read from store_key_file
+ * store_open.c - the service's request store: store_url if set (e.g. a
+ * postgres:// URL shared by several instances), else DATA_DIR/mdlgate.db
+ * (SQLite), with the server key that seals reader keys, read from store_key_file
  * (default DATA_DIR/store.key) or created there, mode 0600, with 32 random
  * bytes (64 hex digits) on first start. see api_internal.h
  */
@@ -59,7 +60,7 @@ static mdlg_err key_read(const char *path, uint8_t key[MDLG_STORE_KEY_SIZE], cha
 mdlg_err mdlg_api_store_open(const struct mdlg_api_config *c, int64_t now, mdlg_store **out,
                              char *err, size_t errlen)
 {
-    char key_path[MDLG_API_PATH_MAX + 32], db[MDLG_API_PATH_MAX + 32];
+    char key_path[MDLG_API_PATH_MAX + 32], db[MDLG_API_URL_MAX + MDLG_API_PATH_MAX];
     uint8_t key[MDLG_STORE_KEY_SIZE];
     struct stat st;
     if (mkdir(c->data_dir, 0700) != 0 && errno != EEXIST)
@@ -68,7 +69,10 @@ mdlg_err mdlg_api_store_open(const struct mdlg_api_config *c, int64_t now, mdlg_
     snprintf(key_path, sizeof key_path, "%s", c->store_key_file);
     if (key_path[0] == '\0')
         snprintf(key_path, sizeof key_path, "%s/store.key", c->data_dir);
-    snprintf(db, sizeof db, "sqlite:%s/%s", c->data_dir, MDLG_STORE_DEFAULT_FILE);
+    if (c->store_url[0] != '\0')
+        snprintf(db, sizeof db, "%s", c->store_url);
+    else
+        snprintf(db, sizeof db, "sqlite:%s/%s", c->data_dir, MDLG_STORE_DEFAULT_FILE);
     mdlg_err e = stat(key_path, &st) == 0 ? key_read(key_path, key, err, errlen)
                                           : key_create(key_path, key, err, errlen);
     if (e != MDLG_E_OK)
@@ -76,7 +80,9 @@ mdlg_err mdlg_api_store_open(const struct mdlg_api_config *c, int64_t now, mdlg_
     struct mdlg_store_options o = { .secret_key = key };
     e = mdlg_store_open(db, &o, now, out);
     sodium_memzero(key, sizeof key);
-    if (e != MDLG_E_OK)
+    if (e != MDLG_E_OK && c->store_url[0] != '\0')   /* never echo a URL: it may hold a password */
+        snprintf(err, errlen, "store (store_url): %s", mdlg_err_name(e));
+    else if (e != MDLG_E_OK)
         snprintf(err, errlen, "store %s: %s", db + 7, mdlg_err_name(e));
     return e;
 }
