@@ -115,6 +115,13 @@ X(VICAL_NOT_YET_VALID, 424)       /* VICAL date is after the verification instan
 X(VICAL_SKI_MISMATCH, 425)        /* certificateInfo ski differs from the certificate's key */
 X(VICAL_ROLLBACK, 426)            /* vicalIssueID lower than the last one imported */
 X(TRUST_MANIFEST_MALFORMED, 427)  /* a trust-lists manifest does not parse (see line) */
+/* 44x: revocation (CRLs, IETF Token Status List) */
+X(STATUS_REVOKED, 440)            /* the MSO status list entry is 1 (INVALID) */
+X(STATUS_SUSPENDED, 441)          /* the MSO status list entry is 2 (SUSPENDED) */
+X(REVOCATION_UNAVAILABLE, 442)    /* no usable CRL or status list, under --revocation fail-closed */
+X(STATUS_LIST_INVALID, 443)       /* a Status List Token is malformed, unsigned by a trusted key, or expired */
+X(STATUS_LIST_TOO_LARGE, 444)     /* a status list inflates beyond MDLG_MAX_STATUS_LIST_BYTES */
+X(CRL_INVALID, 445)               /* a CRL does not parse or is not signed by its IACA */
 
 /* --- 5xx: device authentication --- */
 X(DEVICE_AUTH_MISSING, 501)

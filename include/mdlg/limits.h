@@ -34,4 +34,11 @@
 /* Length of a docType, namespace or element identifier. */
 #define MDLG_MAX_IDENT 256u
 
+/* Largest CRL read from a trust directory or fetched by `trust sync`. */
+#define MDLG_MAX_CRL_SIZE (4u * 1024u * 1024u)
+/* Largest Status List Token (the CWT, compressed list included). */
+#define MDLG_MAX_STATUS_TOKEN (1024u * 1024u)
+/* Largest status list after decompression (2^23 entries at 8 bits). */
+#define MDLG_MAX_STATUS_LIST_BYTES (8u * 1024u * 1024u)
+
 #endif

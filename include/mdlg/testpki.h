@@ -87,6 +87,26 @@ struct mdlg_testpki_ds_opts {
 mdlg_err mdlg_testpki_ds(const struct mdlg_testpki_ds_opts *o,
                          struct mdlg_testpki_cert *out) MDLG_WARN_UNUSED;
 
+/* A CRL issued by a generated IACA (RFC 5280 v2). */
+struct mdlg_testpki_crl_opts {
+    const struct mdlg_testpki_cert *iaca;   /* issuer name; signs unless `signer` is set */
+    const mdlg_pkey *signer;                /* sign with this key instead (a forged CRL) */
+    const struct mdlg_testpki_cert *const *revoked; /* certificates listed as revoked */
+    size_t n_revoked;
+    int64_t this_update;                    /* unix seconds (required) */
+    int64_t next_update;                    /* 0: no nextUpdate */
+};
+
+/*
+ * Generates a DER CRL: issuer = the IACA's subject, thisUpdate/nextUpdate,
+ * one entry (serial, revocationDate = thisUpdate) per revoked certificate,
+ * authorityKeyIdentifier and cRLNumber; signed like the IACA's own
+ * certificates. *der is malloc'd. USAGE if iaca or this_update is missing,
+ * CERT_MALFORMED if a certificate does not parse.
+ */
+mdlg_err mdlg_testpki_crl(const struct mdlg_testpki_crl_opts *o, uint8_t **der,
+                          size_t *der_len) MDLG_WARN_UNUSED;
+
 /* Frees the buffers and drops the key reference; zeroes *c. NULL is fine. */
 void mdlg_testpki_cert_free(struct mdlg_testpki_cert *c);
 

@@ -78,7 +78,9 @@ mdlg_err mdlg_trust_add_file(mdlg_trust *t, const char *path,
  * (trust-dir/US-CA/NAME.pem -> "US-CA"); names starting with '.' are skipped.
  * Files *.pem, *.crt, *.cer, *.der are read (other names are ignored), in
  * name order; certificate files directly in `dir` get their jurisdiction
- * from the subject. IO if a directory cannot be read, USAGE if a
+ * from the subject. Then every *.crl file (in the same places) is added with
+ * mdlg_trust_add_crl(); a CRL that does not parse or matches no anchor is
+ * skipped (its IACA's DS then have revocation "unavailable"). IO if a directory cannot be read, USAGE if a
  * subdirectory name is 32 bytes or longer, else the first add error.
  */
 mdlg_err mdlg_trust_load_dir(mdlg_trust *t, const char *dir) MDLG_WARN_UNUSED;
@@ -100,6 +102,39 @@ struct mdlg_anchor_info {
 mdlg_err mdlg_trust_anchor_info(const mdlg_trust *t, size_t i,
                                 struct mdlg_anchor_info *out) MDLG_WARN_UNUSED;
 
+/*
+ * Revocation of the DS certificate by its IACA's CRL (RFC 5280), as found by
+ * mdlg_trust_verify_ds():
+ *   NOT_APPLICABLE  the signer is itself an anchor (no issuer to revoke it)
+ *   GOOD            a CRL of the issuing IACA, current at `now`, does not list it
+ *   REVOKED         the IACA's CRL lists its serial (CERT_REVOKED), current or not
+ *   UNAVAILABLE     no CRL for that IACA, or the CRL is not current at `now`
+ *                   (before thisUpdate or after nextUpdate), or the DS was
+ *                   issued by an intermediate CA
+ */
+enum mdlg_crl_status {
+    MDLG_CRL_NOT_APPLICABLE = 0,
+    MDLG_CRL_GOOD,
+    MDLG_CRL_REVOKED,
+    MDLG_CRL_UNAVAILABLE,
+};
+
+/* "not_applicable", "good", "revoked", "unavailable". */
+const char *mdlg_crl_status_name(enum mdlg_crl_status s);
+
+/*
+ * Adds a CRL (DER, or PEM "X509 CRL") to the set. It is attached to the
+ * anchor whose subject equals the CRL issuer and whose key verifies the CRL
+ * signature; a CRL for an anchor that already has one replaces it only if
+ * its thisUpdate is later. Clears the chain cache. Errors: CRL_INVALID (does
+ * not parse, or no anchor of this set signed it), USAGE, NO_MEMORY.
+ * Add the anchors first.
+ */
+mdlg_err mdlg_trust_add_crl(mdlg_trust *t, const uint8_t *buf, size_t len) MDLG_WARN_UNUSED;
+
+/* Number of anchors that have a CRL attached. */
+size_t mdlg_trust_crl_count(const mdlg_trust *t);
+
 /* Result of validating one Document Signer chain. */
 struct mdlg_chain_result {
     mdlg_err err;               /* OK, or the first failure */
@@ -115,6 +150,9 @@ struct mdlg_chain_result {
     int64_t ds_not_after;
     uint32_t leniencies;        /* enum mdlg_leniency bits applied */
     bool cached;                /* chain result came from the cache */
+    enum mdlg_crl_status crl;   /* revocation of the DS by its IACA's CRL */
+    const char *crl_detail;     /* static text on why the CRL is unavailable, or NULL */
+    int64_t crl_next_update;    /* the CRL's nextUpdate (0 if none or no CRL) */
     mdlg_pkey *ds_key;          /* DS public key (owned by the result) */
 };
 
@@ -131,6 +169,7 @@ struct mdlg_chain_result {
  * CHAIN_UNTRUSTED, CERT_EXPIRED, CERT_NOT_YET_VALID, CHAIN_INVALID,
  * DS_PROFILE_KEY_USAGE, DS_PROFILE_EKU, DS_PROFILE_IS_CA, IACA_PROFILE_NOT_CA,
  * IACA_PROFILE_KEY_USAGE, DS_PROFILE_COUNTRY, DS_PROFILE_STATE, CERT_PROFILE,
+ * CERT_REVOKED (the IACA's CRL lists the DS; out->crl is REVOKED),
  * JURISDICTION_ANCHOR_MISMATCH (the anchor was added for a jurisdiction,
  * "US-NY", that the DS subject C/ST contradicts; "_class" jurisdictions do
  * not bind), and NO_MEMORY / CRYPTO_INTERNAL / INTERNAL / USAGE.
@@ -153,7 +192,10 @@ struct mdlg_chain_result {
  *   ANCHOR_IS_SIGNER and no profile checks. Validity at `now` always holds.
  * - Cache: keyed by the DER of every x5chain entry and the policy; only
  *   successes are stored. A hit rechecks DS and anchor validity at `now`;
- *   if that fails the full validation runs (and reports the error).
+ *   if that fails the full validation runs (and reports the error). A hit
+ *   also recomputes the CRL status from the cached CRL window at `now`
+ *   (GOOD only between thisUpdate and nextUpdate); the CRL set is fixed
+ *   with the trust set (adding a CRL clears the cache).
  */
 mdlg_err mdlg_trust_verify_ds(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
                               int64_t now, enum mdlg_policy policy, bool use_cache,

@@ -18,9 +18,11 @@
  *                            leading dot keeps them out of IACA trust
  *   .vical-state             "issue_id date" of the last imported VICAL
  *
- * Revocation (CRLs, status lists) is not applied here yet: manifests carry
- * each root's `crl` URL, and sync/import leave room for a cached CRL next to
- * each root (<J>/<root-id>.crl is ignored by the loader today).
+ *   <J>/<root-id>.crl        the root's CRL (DER), fetched by sync from the
+ *                            mirror (<mirror>/<root-id>.crl), the manifest's
+ *                            `crl` URL, or the certificate's CRL distribution
+ *                            point, and kept only if the root's key verifies
+ *                            it; mdlg_trust_load_dir attaches it to the root
  */
 #ifndef MDLG_TRUSTLIST_H
 #define MDLG_TRUSTLIST_H
@@ -115,12 +117,26 @@ enum mdlg_sync_status {
 
 const char *mdlg_sync_status_name(enum mdlg_sync_status s);
 
+/* What sync did about a root's CRL (only for roots installed as IACAs). */
+enum mdlg_sync_crl {
+    MDLG_SYNC_CRL_NONE = 0,     /* no CRL source: no `crl` URL, no CRL DP, no mirror file */
+    MDLG_SYNC_CRL_FETCHED,      /* fetched, verified with the root's key, written */
+    MDLG_SYNC_CRL_KEPT,         /* fetch failed; the CRL already in force was kept */
+    MDLG_SYNC_CRL_FAILED,       /* fetch failed or the CRL did not verify; none written */
+};
+#define MDLG_SYNC_CRL_COUNT 4
+
+/* "none", "fetched", "kept", "failed". */
+const char *mdlg_sync_crl_name(enum mdlg_sync_crl s);
+
 struct mdlg_sync_root {
     char jurisdiction[32];
     char id[64];
     enum mdlg_sync_status status;
     const char *detail;         /* static text, or NULL */
     bool kept_previous;         /* failed, but the copy already in force was kept */
+    enum mdlg_sync_crl crl;     /* the root's CRL */
+    const char *crl_detail;     /* static text, or NULL */
 };
 
 struct mdlg_sync_opts {
@@ -141,7 +157,8 @@ struct mdlg_sync_report {
 
 /*
  * Fetches every manifest root (mirror file or URL), accepts it only if its
- * SHA-256 equals the pin, and swaps a complete new set into trust_dir.
+ * SHA-256 equals the pin, fetches the CRL of each IACA root kept (see the
+ * layout above; a failed fetch keeps the CRL already in force), and swaps a complete new set into trust_dir.
  * A root that fails (mismatched, unreachable) keeps the copy already in
  * force, if there is one whose SHA-256 still equals the pin. IACA-imported
  * files (vical-*) are carried over unchanged. Returns OK when the new set was

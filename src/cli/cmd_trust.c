@@ -157,10 +157,11 @@ static void sync_json(const struct mdlg_sync_report *r, const struct jcount *c, 
         json_object_set_new(jj, c[k].j, o);
     }
     for (size_t i = 0; i < r->n; i++)
-        json_array_append_new(roots, json_pack("{s:s,s:s,s:s,s:s?,s:b}", "jurisdiction",
+        json_array_append_new(roots, json_pack("{s:s,s:s,s:s,s:s?,s:b,s:s,s:s?}", "jurisdiction",
             r->roots[i].jurisdiction, "root", r->roots[i].id, "status",
             mdlg_sync_status_name(r->roots[i].status), "detail", r->roots[i].detail,
-            "kept_previous", r->roots[i].kept_previous));
+            "kept_previous", r->roots[i].kept_previous, "crl", mdlg_sync_crl_name(r->roots[i].crl),
+            "crl_detail", r->roots[i].crl_detail));
     json_object_set_new(js, "trust_dir", json_string(out));
     json_object_set_new(js, "generation", json_string(r->generation));
     json_object_set_new(js, "jurisdictions", jj);

@@ -46,6 +46,7 @@ void mdlg_trust_free(mdlg_trust *t)
         return;
     for (size_t i = 0; i < t->n; i++) {
         X509_free(t->anchors[i]->cert);
+        X509_CRL_free(t->anchors[i]->crl);
         free(t->anchors[i]);
     }
     free(t->anchors);

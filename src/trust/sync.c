@@ -164,7 +164,24 @@ static mdlg_err install(struct sync_ctx *c, const struct mdlg_manifest *m,
         return MDLG_E_OK;
     }
     res->status = in_force(c, sub, name, r->sha256) ? MDLG_SYNC_UNCHANGED : MDLG_SYNC_ADDED;
-    return mdlg__set_put(&c->set, sub, name, src->c[i].der, src->c[i].len);
+    mdlg_err e = mdlg__set_put(&c->set, sub, name, src->c[i].der, src->c[i].len);
+    if (e == MDLG_E_OK && r->use == MDLG_USE_IACA)
+        e = mdlg__sync_crl(c->o, &c->set, sub, r, src->c[i].der, src->c[i].len, res);
+    return e;
+}
+
+/* The CRL in force for a root whose certificate was kept. */
+static mdlg_err carry_crl(struct sync_ctx *c, const char *sub, const struct mdlg_manifest_root *r,
+                          struct mdlg_sync_root *res)
+{
+    char name[80];
+    size_t len = 0;
+    snprintf(name, sizeof name, "%s.crl", r->id);
+    uint8_t *buf = mdlg__set_read_cur(&c->set, sub, name, &len);
+    mdlg_err e = buf != NULL ? mdlg__set_put_raw(&c->set, sub, name, buf, len) : MDLG_E_OK;
+    res->crl = buf != NULL ? MDLG_SYNC_CRL_KEPT : MDLG_SYNC_CRL_NONE;
+    free(buf);
+    return e;
 }
 
 /* A failed root keeps the copy in force if that copy still matches the pin. */
@@ -187,6 +204,8 @@ static mdlg_err keep_previous(struct sync_ctx *c, const struct mdlg_manifest *m,
     if (cur.n == 1 && mdlg__der_info(cur.c[0].der, cur.c[0].len, &nb, &na) && c->o->now <= na) {
         e = mdlg__set_put(&c->set, sub, name, cur.c[0].der, cur.c[0].len);
         res->kept_previous = e == MDLG_E_OK;
+        if (e == MDLG_E_OK && r->use == MDLG_USE_IACA)
+            e = carry_crl(c, sub, r, res);
     }
     mdlg__certs_free(&cur);
     return e;

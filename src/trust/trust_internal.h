@@ -74,6 +74,8 @@ struct mdlg_anchor {
     char st[64];                /* subject ST as written ("" if absent) */
     int64_t not_before, not_after;
     struct mdlg_prof iaca;      /* IACA profile findings, computed once */
+    X509_CRL *crl;              /* its CRL (signature verified when added), or NULL */
+    int64_t crl_this, crl_next; /* thisUpdate, nextUpdate (INT64_MAX if absent) */
 };
 
 #define MDLG_CACHE_SETS 256u
@@ -86,6 +88,8 @@ struct mdlg_cache_entry {
     uint8_t key[32];
     int64_t ca_not_before;      /* intersection of the validity of every */
     int64_t ca_not_after;       /* certificate above the DS in the chain */
+    bool crl_windowed;          /* r.crl depends on now: the issuer's CRL window below */
+    int64_t crl_this, crl_next;
     struct mdlg_chain_result r; /* r.ds_key holds one reference */
 };
 
@@ -154,6 +158,18 @@ void mdlg__certcache_destroy(struct mdlg_certcache *c);
  */
 bool mdlg__certcache_ds(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
                         size_t len, struct mdlg_ds_info *out);
+
+/* CRLs (crl.c). */
+/*
+ * Revocation status of DS `ds` whose validated chain has `len` entries and
+ * ends at anchor `a`: fills r->crl, r->crl_detail, r->crl_next_update and
+ * the cache window fields of ce.
+ */
+void mdlg__crl_check(const struct mdlg_anchor *a, X509 *ds, int len, int64_t now,
+                     struct mdlg_cache_entry *ce);
+/* CRL status of a cached (unrevoked) entry at `now`. */
+void mdlg__crl_recheck(const struct mdlg_cache_entry *ce, int64_t now,
+                       struct mdlg_chain_result *r);
 
 /* X.509 helpers (x509util.c). */
 /* SHA-256 of bytes via OpenSSL; false on failure. */

@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "mdlg/limits.h"
 #include "trust/trust_internal.h"
 
 /* Largest anchor file read (a bundle of many PEM certificates). */
@@ -107,6 +108,44 @@ static mdlg_err load_entries(mdlg_trust *t, const char *dir, const char *jurisdi
     return e;
 }
 
+static bool has_crl_ext(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".crl") == 0;
+}
+
+/* A *.crl file: added if it parses and matches an anchor, else skipped. */
+static void load_crl_file(mdlg_trust *t, const char *path)
+{
+    size_t len = 0;
+    char *buf = slurp(path, &len);
+    if (buf != NULL && len > 0 && len <= MDLG_MAX_CRL_SIZE)
+        (void)!mdlg_trust_add_crl(t, (const uint8_t *)buf, len);
+    free(buf);
+}
+
+/* Every *.crl in dir, and (top level) in its jurisdiction subdirectories. */
+static void load_crls(mdlg_trust *t, const char *dir, bool top)
+{
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, visible, alphasort);
+    for (int i = 0; i < n; i++) {
+        size_t m = strlen(dir) + strlen(list[i]->d_name) + 2;
+        char *path = malloc(m);
+        struct stat st;
+        if (path != NULL) {
+            snprintf(path, m, "%s/%s", dir, list[i]->d_name);
+            if (stat(path, &st) == 0 && S_ISDIR(st.st_mode) && top)
+                load_crls(t, path, false);
+            else if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && has_crl_ext(path))
+                load_crl_file(t, path);
+        }
+        free(path);
+        free(list[i]);
+    }
+    free(list);
+}
+
 mdlg_err mdlg_trust_load_dir(mdlg_trust *t, const char *dir)
 {
     if (t == NULL || dir == NULL)
@@ -115,6 +154,8 @@ mdlg_err mdlg_trust_load_dir(mdlg_trust *t, const char *dir)
      * `trust sync` mid-load cannot mix two sets. */
     char *real = realpath(dir, NULL);
     mdlg_err e = load_entries(t, real != NULL ? real : dir, NULL);
+    if (e == MDLG_E_OK)
+        load_crls(t, real != NULL ? real : dir, true);
     free(real);
     return e;
 }

@@ -43,6 +43,9 @@ mdlg_err mdlg__set_begin(struct mdlg__set *s, const char *target);
 /* Writes DER as PEM to <gen>/<sub>/<name> (sub may be ".vical"), fsync'ed. */
 mdlg_err mdlg__set_put(struct mdlg__set *s, const char *sub, const char *name,
                        const uint8_t *der, size_t len);
+/* Writes bytes as they are to <gen>/<sub>/<name>, fsync'ed. */
+mdlg_err mdlg__set_put_raw(struct mdlg__set *s, const char *sub, const char *name,
+                           const uint8_t *buf, size_t len);
 /* Writes a small text file <gen>/<name>. */
 mdlg_err mdlg__set_put_text(struct mdlg__set *s, const char *name, const char *text);
 /* Reads <cur>/<sub>/<name> if it exists; NULL otherwise. */
@@ -54,6 +57,18 @@ mdlg_err mdlg__set_carry(struct mdlg__set *s, bool (*keep)(const char *j, const 
 mdlg_err mdlg__set_commit(struct mdlg__set *s);
 /* Removes the unfinished generation and unlocks. */
 void mdlg__set_abort(struct mdlg__set *s);
+
+/* ---- a root's CRL during sync (sync_crl.c) ---- */
+/*
+ * Gets the CRL of IACA root r (DER root_der) into <gen>/<j>/<id>.crl: from
+ * <mirror_dir>/<id>.crl when syncing from a mirror, else from r->crl or the
+ * certificate's CRL distribution point URI. Kept only if it parses and the
+ * root's key verifies it; otherwise the CRL in force (if any) is carried.
+ * Sets res->crl / res->crl_detail. Errors only for I/O on the new generation.
+ */
+mdlg_err mdlg__sync_crl(const struct mdlg_sync_opts *o, struct mdlg__set *set, const char *j,
+                        const struct mdlg_manifest_root *r, const uint8_t *root_der,
+                        size_t root_len, struct mdlg_sync_root *res);
 
 /* ---- fetching a URL (fetch.c) ---- */
 /*

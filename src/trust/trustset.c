@@ -176,6 +176,14 @@ mdlg_err mdlg__set_put(struct mdlg__set *s, const char *sub, const char *name,
     return e;
 }
 
+mdlg_err mdlg__set_put_raw(struct mdlg__set *s, const char *sub, const char *name,
+                           const uint8_t *buf, size_t len)
+{
+    char path[PATH_MAX];
+    mdlg_err e = sub_path(s, sub, name, path);
+    return e == MDLG_E_OK ? write_file(path, buf, len) : e;
+}
+
 mdlg_err mdlg__set_put_text(struct mdlg__set *s, const char *name, const char *text)
 {
     char path[PATH_MAX];
@@ -192,7 +200,7 @@ uint8_t *mdlg__set_read_cur(const struct mdlg__set *s, const char *sub, const ch
     if (s->cur[0] == '\0' ||
         !fmt_path(path, sizeof path, "%s/%s/%s", s->cur, sub, name))
         return NULL;
-    if (mdlg__read_file(path, MDLG_MAX_CERT_SIZE * 4u, &buf, len) != MDLG_E_OK)
+    if (mdlg__read_file(path, MDLG_MAX_CRL_SIZE, &buf, len) != MDLG_E_OK)
         return NULL;
     return buf;
 }

@@ -70,6 +70,7 @@ static bool from_cache(mdlg_trust *t, const uint8_t key[32], enum mdlg_policy po
     out->err = MDLG_E_OK;
     out->err_detail = NULL;
     out->cached = true;
+    mdlg__crl_recheck(&e, now, out);
     return true;
 }
 
@@ -211,7 +212,7 @@ static void chain_findings(const struct mdlg_ds_info *ds, int len, const struct 
 }
 
 static mdlg_err after_path(const mdlg_trust *t, const struct mdlg_ds_info *ds,
-                           X509_STORE_CTX *ctx, enum mdlg_policy policy,
+                           X509_STORE_CTX *ctx, enum mdlg_policy policy, int64_t now,
                            struct mdlg_cache_entry *ce)
 {
     struct mdlg_chain_result *r = &ce->r;
@@ -229,6 +230,11 @@ static mdlg_err after_path(const mdlg_trust *t, const struct mdlg_ds_info *ds,
     mdlg_err e = mdlg__prof_verdict(&p, policy, &r->leniencies, &r->err_detail);
     if (e != MDLG_E_OK)
         return e;
+    mdlg__crl_check(a, ds->x, len, now, ce);
+    if (r->crl == MDLG_CRL_REVOKED) {
+        r->err_detail = "the IACA's CRL lists the DS certificate's serial number";
+        return MDLG_E_CERT_REVOKED;
+    }
     EVP_PKEY *pub = X509_get_pubkey(ds->x);
     ERR_clear_error();
     if (pub == NULL) {
@@ -256,7 +262,7 @@ static mdlg_err verify_full(mdlg_trust *t, const struct mdlg_bytes *x5chain, siz
     if (e == MDLG_E_OK)
         e = path_validate(t, ds.x, untrusted, now, &ctx, &ce->r.err_detail);
     if (e == MDLG_E_OK)
-        e = after_path(t, &ds, ctx, policy, ce);
+        e = after_path(t, &ds, ctx, policy, now, ce);
     X509_STORE_CTX_free(ctx);
     sk_X509_pop_free(untrusted, X509_free);
     X509_free(ds.x);
