@@ -18,4 +18,5 @@ check 'curl/' '^src/(trust|net)/'
 check 'sqlite3\.h' '^src/store/'
 check 'libpq-fe\.h|postgresql/' '^src/store/'
 check 'unicode/|idn2\.h|libpsl\.h' '^src/fraud/'
+check 'zlib\.h' '^src/status/'
 exit $rc

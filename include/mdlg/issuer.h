@@ -139,6 +139,10 @@ struct mdlg_issue_opts {
     size_t n_key_auth_elements;
 
     uint32_t tamper;                      /* enum mdlg_tamper bits */
+
+    const char *status_list_uri;          /* MSO "status": {"status_list": {"idx", "uri"}};
+                                             NULL: no status */
+    uint64_t status_list_idx;
 };
 
 /*

@@ -31,6 +31,37 @@
 #define MDLG_MAX_DOC_ERRORS 32
 #define MDLG_MAX_RESPONSE_ERRORS 4
 
+/* What to do when revocation data is unavailable (see README "Revocation"). */
+enum mdlg_revocation_policy {
+    MDLG_REVOCATION_FAIL_OPEN = 0,    /* valid, with a warning in the verdict */
+    MDLG_REVOCATION_FAIL_CLOSED,      /* invalid: REVOCATION_UNAVAILABLE */
+};
+
+/* "fail-open", "fail-closed". */
+const char *mdlg_revocation_policy_name(enum mdlg_revocation_policy p);
+
+/* Outcome of the MSO status list check. */
+enum mdlg_status_outcome {
+    MDLG_SL_NOT_APPLICABLE = 0,       /* the MSO has no status.status_list */
+    MDLG_SL_GOOD,                     /* entry idx is 0 (VALID) */
+    MDLG_SL_REVOKED,                  /* 1 (INVALID), or a value mdlgate does not know */
+    MDLG_SL_SUSPENDED,                /* 2 (SUSPENDED) */
+    MDLG_SL_UNAVAILABLE,              /* no token, or it failed verification (status_list_err) */
+};
+
+/* "not_applicable", "good", "revoked", "suspended", "unavailable". */
+const char *mdlg_status_outcome_name(enum mdlg_status_outcome s);
+
+/*
+ * Where Status List Tokens come from: get() returns the token bytes for
+ * `uri` (malloc'd, at most MDLG_MAX_STATUS_TOKEN) or an error (IO when it
+ * has none). Implementations: mdlg/statussource.h.
+ */
+struct mdlg_status_source {
+    mdlg_err (*get)(void *ud, struct mdlg_bytes uri, uint8_t **buf, size_t *len);
+    void *ud;
+};
+
 struct mdlg_verify_opts {
     int64_t now;                    /* verification instant, unix seconds (required) */
     enum mdlg_policy policy;
@@ -40,6 +71,8 @@ struct mdlg_verify_opts {
     struct mdlg_bytes transcript;   /* untagged SessionTranscript CBOR; ptr NULL if none */
     const mdlg_pkey *reader_key;    /* reader ephemeral private key, for deviceMac */
     mdlg_trust *trust;              /* anchors (required) */
+    enum mdlg_revocation_policy revocation;     /* default fail-open */
+    const struct mdlg_status_source *status_source; /* NULL: status lists unavailable */
 };
 
 /* The named checks, in the order they run. */
@@ -53,6 +86,7 @@ enum mdlg_check {
     MDLG_CHECK_VALIDITY,
     MDLG_CHECK_JURISDICTION,
     MDLG_CHECK_DEVICE_AUTH,
+    MDLG_CHECK_REVOCATION,      /* CRL (chain.crl) and MSO status list */
     MDLG_CHECK_COUNT
 };
 
@@ -100,6 +134,10 @@ struct mdlg_doc_result {
     size_t n_elements;
     struct mdlg_bytes status_list_uri;    /* MSO status.status_list.uri, ptr NULL if absent */
     uint64_t status_list_idx;
+    enum mdlg_status_outcome status_list;  /* the status list check */
+    mdlg_err status_list_err;             /* why it is unavailable (OK if not) */
+    const char *status_list_detail;       /* static text, or NULL */
+    enum mdlg_revocation_policy revocation; /* the policy applied */
 };
 
 struct mdlg_result {

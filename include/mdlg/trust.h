@@ -204,6 +204,20 @@ mdlg_err mdlg_trust_verify_ds(mdlg_trust *t, const struct mdlg_bytes *x5chain, s
 void mdlg_chain_result_clear(struct mdlg_chain_result *r);
 
 /*
+ * Validates the signer of data other than an MSO (a Status List Token):
+ * x5chain[0..n) (leaf first) by RFC 5280 path validation at `now`, with no
+ * Annex B profile. The path must end at the anchor whose SHA-256 is
+ * `anchor_sha256` (the document's IACA; NULL: none) or at an anchor filed
+ * under the jurisdiction "_status" (configured status-list anchors).
+ * On OK *key is the leaf's public key (free with mdlg_pkey_free).
+ * Errors: as mdlg_trust_verify_ds for the path, CHAIN_UNTRUSTED when the
+ * path ends at another anchor.
+ */
+mdlg_err mdlg_trust_verify_signer(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
+                                  int64_t now, const uint8_t anchor_sha256[32],
+                                  mdlg_pkey **key) MDLG_WARN_UNUSED;
+
+/*
  * Maps a US state/territory name or code ("California", "CA", "US-CA") to
  * its ISO 3166-2 code for country `c`; writes "" if unknown. Used to compare
  * issuing_jurisdiction with certificate ST values.

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "mdlg/limits.h"
 #include "mdlg/mdoc.h"
+#include "mdlg/statussource.h"
 #include "mdlg/transcript.h"
 #include "mdlg/transcript_json.h"
 #include "mdlg/verdict.h"
@@ -20,7 +21,9 @@
 static const char verify_help[] =
 "usage: mdlgate verify [--anchor PEM]... [--trust-dir DIR] [--at RFC3339]\n"
 "                      (--transcript-hex HEX | --transcript FILE.json) [--reader-key PEM]\n"
-"                      [--policy strict|lenient] [--allow-no-device-auth] FILE|-\n"
+"                      [--policy strict|lenient] [--allow-no-device-auth]\n"
+"                      [--revocation fail-open|fail-closed] [--status-list URI=FILE]...\n"
+"                      [--fetch-status-lists] FILE|-\n"
 "\n"
 "Verifies an ISO/IEC 18013-5 DeviceResponse (raw CBOR; '-' reads stdin) and prints\n"
 "the verdict as JSON on stdout. Exit 0 if valid, 1 if invalid, 2 on usage/I/O error.\n"
@@ -35,7 +38,12 @@ static const char verify_help[] =
 "  --reader-key PEM      reader ephemeral private key (needed for deviceMac)\n"
 "  --policy P            strict (default) or lenient (tolerates named deviations, each\n"
 "                        reported under \"leniencies\")\n"
-"  --allow-no-device-auth  accept documents without device authentication\n";
+"  --allow-no-device-auth  accept documents without device authentication\n"
+"  --revocation P        when a CRL or status list is unavailable: fail-open (default;\n"
+"                        valid with a warning) or fail-closed (REVOCATION_UNAVAILABLE)\n"
+"  --status-list URI=FILE  the Status List Token (CWT) for an MSO status_list uri\n"
+"  --fetch-status-lists  fetch status lists over HTTP(S) at verify time (else only\n"
+"                        --status-list files and <trust-dir>/.status/)\n";
 
 struct verify_args {
     const char *anchors[MAX_ANCHOR_ARGS];
@@ -43,10 +51,14 @@ struct verify_args {
     const char *trust_dir, *at, *transcript_hex, *transcript_file, *reader_key, *file;
     enum mdlg_policy policy;
     bool allow_no_device_auth;
+    enum mdlg_revocation_policy revocation;
+    const char *status_lists[MAX_ANCHOR_ARGS];
+    size_t n_status_lists;
+    bool fetch_status;
 };
 
 enum { OPT_ANCHOR = 1, OPT_TRUST_DIR, OPT_AT, OPT_THEX, OPT_TFILE, OPT_READER, OPT_POLICY,
-       OPT_NODEV, OPT_HELP };
+       OPT_NODEV, OPT_HELP, OPT_REVOCATION, OPT_STATUS_LIST, OPT_FETCH_STATUS };
 
 static const struct option verify_options[] = {
     { "anchor", required_argument, NULL, OPT_ANCHOR },
@@ -58,6 +70,9 @@ static const struct option verify_options[] = {
     { "policy", required_argument, NULL, OPT_POLICY },
     { "allow-no-device-auth", no_argument, NULL, OPT_NODEV },
     { "help", no_argument, NULL, OPT_HELP },
+    { "revocation", required_argument, NULL, OPT_REVOCATION },
+    { "status-list", required_argument, NULL, OPT_STATUS_LIST },
+    { "fetch-status-lists", no_argument, NULL, OPT_FETCH_STATUS },
     { NULL, 0, NULL, 0 },
 };
 
@@ -84,6 +99,18 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
                 return mdlg_cli_error("verify", "--policy must be strict or lenient"), 2;
             a->policy = strcmp(optarg, "lenient") == 0 ? MDLG_POLICY_LENIENT : MDLG_POLICY_STRICT;
             break;
+        case OPT_REVOCATION:
+            if (strcmp(optarg, "fail-open") && strcmp(optarg, "fail-closed"))
+                return mdlg_cli_error("verify", "--revocation must be fail-open or fail-closed"), 2;
+            a->revocation = strcmp(optarg, "fail-closed") == 0 ? MDLG_REVOCATION_FAIL_CLOSED
+                                                               : MDLG_REVOCATION_FAIL_OPEN;
+            break;
+        case OPT_STATUS_LIST:
+            if (a->n_status_lists == MAX_ANCHOR_ARGS || strchr(optarg, '=') == NULL)
+                return mdlg_cli_error("verify", "--status-list wants URI=FILE (at most 64)"), 2;
+            a->status_lists[a->n_status_lists++] = optarg;
+            break;
+        case OPT_FETCH_STATUS: a->fetch_status = true; break;
         case OPT_HELP: fputs(verify_help, stdout); return 0;
         default: fputs(verify_help, stderr); return 2;
         }
@@ -164,6 +191,30 @@ static int print_verdict(const struct mdlg_result *r)
     return r->valid ? 0 : 1;
 }
 
+/* --status-list URI=FILE (split at the last '='), the trust dir cache, fetching. */
+static mdlg_status_files *status_files(const struct verify_args *a)
+{
+    mdlg_status_files *m = mdlg_status_files_new();
+    mdlg_err e = m ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+    for (size_t i = 0; e == MDLG_E_OK && i < a->n_status_lists; i++) {
+        char *uri = strdup(a->status_lists[i]);
+        char *eq = uri ? strrchr(uri, '=') : NULL;
+        if (eq != NULL)
+            *eq = '\0';
+        e = eq ? mdlg_status_files_add(m, uri, eq + 1) : MDLG_E_NO_MEMORY;
+        free(uri);
+    }
+    if (e == MDLG_E_OK && a->trust_dir)
+        e = mdlg_status_files_set_dir(m, a->trust_dir);
+    mdlg_status_files_set_fetch(m, a->fetch_status);
+    if (e != MDLG_E_OK) {
+        mdlg_cli_error("verify", "bad --status-list: %s", mdlg_err_name(e));
+        mdlg_status_files_free(m);
+        return NULL;
+    }
+    return m;
+}
+
 static int run_verify(const struct verify_args *a, struct mdlg_verify_opts *o)
 {
     struct mdlg_cbor_buf tb;
@@ -171,6 +222,7 @@ static int run_verify(const struct verify_args *a, struct mdlg_verify_opts *o)
     uint8_t *body = NULL;
     size_t len = 0;
     mdlg_pkey *rk = NULL;
+    mdlg_status_files *sf = NULL;
     int rc = 2;
     mdlg_cbor_buf_init(&tb, NULL, 0);
     if (load_trust(a, &o->trust) != MDLG_E_OK)
@@ -184,6 +236,10 @@ static int run_verify(const struct verify_args *a, struct mdlg_verify_opts *o)
     }
     o->transcript = tb.len ? mdlg_cbor_buf_bytes(&tb) : (struct mdlg_bytes){ NULL, 0 };
     o->reader_key = rk;
+    if ((sf = status_files(a)) == NULL)
+        goto done;
+    struct mdlg_status_source src = mdlg_status_files_source(sf);
+    o->status_source = &src;
     mdlg_err e = mdlg_verify(body, len, o, &res);
     if (e != MDLG_E_OK)
         mdlg_cli_error("verify", "could not verify: %s", mdlg_err_name(e));
@@ -191,6 +247,7 @@ static int run_verify(const struct verify_args *a, struct mdlg_verify_opts *o)
         rc = print_verdict(&res);
     mdlg_result_free(&res);
 done:
+    mdlg_status_files_free(sf);
     free(body);
     mdlg_pkey_free(rk);
     mdlg_cbor_buf_free(&tb);
@@ -210,6 +267,7 @@ int mdlg_cmd_verify(int argc, char **argv)
         return mdlg_cli_error("verify", "--at must be RFC 3339, e.g. 2021-01-01T00:00:00Z"), 2;
     o.policy = a.policy;
     o.allow_no_device_auth = a.allow_no_device_auth;
+    o.revocation = a.revocation;
     o.use_chain_cache = false;
     return run_verify(&a, &o);
 }

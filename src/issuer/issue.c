@@ -358,7 +358,7 @@ static mdlg_err build_mso(struct issue_ctx *c)
     struct mdlg_cbor_buf *b = &c->mso;
     bool key_auth = o->n_key_auth_namespaces > 0 || o->n_key_auth_elements > 0;
     mdlg_err e = MDLG_E_OK;
-    mdlg_cbor_put_map(b, 6);
+    mdlg_cbor_put_map(b, o->status_list_uri ? 7 : 6);
     mdlg_cbor_put_cstr(b, "version");
     mdlg_cbor_put_cstr(b, "1.0");
     mdlg_cbor_put_cstr(b, "digestAlgorithm");
@@ -391,6 +391,16 @@ static mdlg_err build_mso(struct issue_ctx *c)
     put_tdate(b, "validUntil", o->valid_until);
     if (o->expected_update)
         put_tdate(b, "expectedUpdate", o->expected_update);
+    if (o->status_list_uri) {
+        mdlg_cbor_put_cstr(b, "status");
+        mdlg_cbor_put_map(b, 1);
+        mdlg_cbor_put_cstr(b, "status_list");
+        mdlg_cbor_put_map(b, 2);
+        mdlg_cbor_put_cstr(b, "idx");
+        mdlg_cbor_put_uint(b, o->status_list_idx);
+        mdlg_cbor_put_cstr(b, "uri");
+        mdlg_cbor_put_cstr(b, o->status_list_uri);
+    }
     return e != MDLG_E_OK ? e : mdlg_cbor_buf_err(b);
 }
 

@@ -246,6 +246,39 @@ static const char *device_auth_name(enum mdlg_device_auth a)
     return a == MDLG_DEVAUTH_SIGNATURE ? "signature" : a == MDLG_DEVAUTH_MAC ? "mac" : "none";
 }
 
+/* {"crl", "status_list", "policy", ? "warnings"}: always present. */
+static json_t *revocation_json(const struct mdlg_doc_result *r)
+{
+    json_t *o = json_pack("{s:s,s:s,s:s}", "crl", mdlg_crl_status_name(r->chain.crl),
+                          "status_list", mdlg_status_outcome_name(r->status_list), "policy",
+                          mdlg_revocation_policy_name(r->revocation));
+    json_t *w = json_array();
+    char msg[256];
+    if (o == NULL || w == NULL)
+        return json_decref(w), o;
+    if (r->chain.crl == MDLG_CRL_UNAVAILABLE) {
+        snprintf(msg, sizeof msg, "crl unavailable: %s",
+                 r->chain.crl_detail ? r->chain.crl_detail : "no usable CRL");
+        json_array_append_new(w, json_string(msg));
+    }
+    if (r->status_list == MDLG_SL_UNAVAILABLE) {
+        snprintf(msg, sizeof msg, "status list unavailable (%s): %s",
+                 mdlg_err_name(r->status_list_err),
+                 r->status_list_detail ? r->status_list_detail : "no usable status list");
+        json_array_append_new(w, json_string(msg));
+    }
+    if (r->chain.crl_next_update) {
+        char nu[21];
+        mdlg_format_rfc3339(r->chain.crl_next_update, nu);
+        json_object_set_new(o, "crl_next_update", json_string(nu));
+    }
+    if (json_array_size(w) > 0 && r->revocation == MDLG_REVOCATION_FAIL_OPEN)
+        json_object_set_new(o, "warnings", w);
+    else
+        json_decref(w);
+    return o;
+}
+
 static json_t *doc_json(const struct mdlg_doc_result *r)
 {
     json_t *o = json_pack("{s:o,s:b,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}",
@@ -255,6 +288,8 @@ static json_t *doc_json(const struct mdlg_doc_result *r)
         "device_auth", device_auth_name(r->device_auth), "checks", checks_json(r),
         "errors", errors_json(r->errors, r->n_errors), "elements", elements_json(r),
         "leniencies", leniencies_json(r->leniencies));
+    if (o)
+        json_object_set_new(o, "revocation", revocation_json(r));
     if (o && r->n_errors_dropped)
         json_object_set_new(o, "errors_dropped", json_integer((json_int_t)r->n_errors_dropped));
     if (o && r->status_list_uri.ptr)

@@ -52,5 +52,6 @@ void mdlg__step_digests(struct doc_ctx *c);
 void mdlg__step_validity(struct doc_ctx *c);
 void mdlg__step_jurisdiction(struct doc_ctx *c);
 void mdlg__step_device_auth(struct doc_ctx *c);
+void mdlg__step_revocation(struct doc_ctx *c);
 
 #endif

@@ -9,7 +9,7 @@
 
 static const char *const check_names[MDLG_CHECK_COUNT] = {
     "structure", "issuer_certificate", "issuer_signature", "mso", "doctype",
-    "digests", "validity", "jurisdiction", "device_auth",
+    "digests", "validity", "jurisdiction", "device_auth", "revocation",
 };
 
 const char *mdlg_check_name(enum mdlg_check c)
@@ -181,6 +181,7 @@ static void verify_document(const struct mdlg_verify_opts *o, const struct mdlg_
             mdlg__step_jurisdiction(&c);
             mdlg__step_device_auth(&c);
         }
+        mdlg__step_revocation(&c);
     }
     r->valid = doc_ok(r);
     drop_unauthenticated(r);

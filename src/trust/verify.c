@@ -311,3 +311,46 @@ void mdlg_chain_result_clear(struct mdlg_chain_result *r)
     mdlg_pkey_free(r->ds_key);
     r->ds_key = NULL;
 }
+
+/* The anchor ending a validated path is the one wanted (or a "_status" one). */
+static bool signer_anchor_ok(X509_STORE_CTX *ctx, const uint8_t want[32])
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    int len = sk_X509_num(chain);
+    X509 *top = len > 0 ? sk_X509_value(chain, len - 1) : NULL;
+    const struct mdlg_anchor *a = top ? X509_get_ex_data(top, mdlg__anchor_ex_index()) : NULL;
+    if (a == NULL)
+        return false;
+    return (want != NULL && memcmp(a->sha256, want, 32) == 0) ||
+           strcmp(a->jurisdiction, "_status") == 0;
+}
+
+mdlg_err mdlg_trust_verify_signer(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
+                                  int64_t now, const uint8_t anchor_sha256[32], mdlg_pkey **key)
+{
+    const char *detail = NULL;
+    if (t == NULL || key == NULL)
+        return MDLG_E_USAGE;
+    *key = NULL;
+    mdlg_err e = check_input(x5chain, n);
+    if (e != MDLG_E_OK)
+        return e;
+    X509 *leaf = mdlg__cert_parse(x5chain[0].ptr, x5chain[0].len);
+    STACK_OF(X509) *untrusted = NULL;
+    X509_STORE_CTX *ctx = NULL;
+    e = leaf == NULL ? MDLG_E_CERT_MALFORMED : parse_untrusted(t, x5chain + 1, n - 1, &untrusted);
+    if (e == MDLG_E_OK)
+        e = path_validate(t, leaf, untrusted, now, &ctx, &detail);
+    if (e == MDLG_E_OK && !signer_anchor_ok(ctx, anchor_sha256))
+        e = MDLG_E_CHAIN_UNTRUSTED;
+    EVP_PKEY *pub = e == MDLG_E_OK ? X509_get_pubkey(leaf) : NULL;
+    if (e == MDLG_E_OK && pub == NULL)
+        e = MDLG_E_CERT_MALFORMED;
+    if (e == MDLG_E_OK && (*key = mdlg__pkey_wrap(pub)) == NULL)
+        e = MDLG_E_NO_MEMORY;
+    X509_STORE_CTX_free(ctx);
+    sk_X509_pop_free(untrusted, X509_free);
+    X509_free(leaf);
+    ERR_clear_error();
+    return e;
+}
