@@ -315,7 +315,8 @@
     digests: ['Data integrity', 'every disclosed value matches its signed digest'],
     validity: ['Validity', 'signed, valid from and valid until'],
     jurisdiction: ['Jurisdiction', 'issuer and data agree on the issuing jurisdiction'],
-    device_auth: ['Bound to this session', 'the holder\'s device signed this request']
+    device_auth: ['Bound to this session', 'the holder\'s device signed this request'],
+    revocation: ['Not revoked', 'issuer\'s revocation list and the document\'s status list']
   };
 
   /* Which check an error code belongs to (the verdict lists codes per document). */
@@ -324,14 +325,16 @@
       MSO_DOCTYPE_MISMATCH: 'doctype', MSO_DIGEST_MISMATCH: 'digests', MSO_DIGEST_MISSING: 'digests',
       MSO_DIGEST_ID_DUPLICATE: 'digests', MSO_NOT_YET_VALID: 'validity', MSO_EXPIRED: 'validity',
       MSO_SIGNED_OUTSIDE_DS_VALIDITY: 'validity', MSO_VALIDITY_MALFORMED: 'validity',
-      TDATE_MALFORMED: 'validity', NO_ANCHORS: 'issuer_certificate', DOC_MALFORMED: 'structure'
+      TDATE_MALFORMED: 'validity', NO_ANCHORS: 'issuer_certificate', DOC_MALFORMED: 'structure',
+      CERT_REVOKED: 'revocation', REVOCATION_UNAVAILABLE: 'revocation'
     };
     if (exact[code]) return exact[code];
     var pre = [['CBOR_', 'structure'], ['LIMIT_', 'structure'], ['RESPONSE_', 'structure'],
                ['ITEM_', 'digests'], ['COSE_X5CHAIN', 'issuer_certificate'], ['CERT_', 'issuer_certificate'],
                ['CHAIN_', 'issuer_certificate'], ['DS_PROFILE', 'issuer_certificate'],
                ['IACA_PROFILE', 'issuer_certificate'], ['COSE_', 'issuer_signature'], ['MSO_', 'mso'],
-               ['JURISDICTION_', 'jurisdiction'], ['DEVICE_', 'device_auth'], ['TRANSCRIPT_', 'device_auth']];
+               ['JURISDICTION_', 'jurisdiction'], ['DEVICE_', 'device_auth'], ['TRANSCRIPT_', 'device_auth'],
+               ['STATUS_', 'revocation']];
     for (var i = 0; i < pre.length; i++) if (code.indexOf(pre[i][0]) === 0) return pre[i][1];
     return null;
   }

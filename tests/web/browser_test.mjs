@@ -187,8 +187,8 @@ async function part2() {
   await page.click('#file-submit');
   let v = await verdictView(page);
   const states = Object.values(v.checks).map((c) => c.state);
-  expect('file (raw CBOR, JSON profile): Verified, 9 green checks',
-    v.valid && v.banner === 'Verified' && states.length === 9 && states.every((s) => s === 'ok'), JSON.stringify(v.checks));
+  expect('file (raw CBOR, JSON profile): Verified, 10 green checks',
+    v.valid && v.banner === 'Verified' && states.length === 10 && states.every((s) => s === 'ok'), JSON.stringify(v.checks));
   expect('file: name, formatted dates, age pills, driving privileges table',
     v.name === 'Maria Elena Rivera' && v.text.includes('April 12, 1988') && v.text.includes('21+') &&
     v.text.includes('under 65') && v.privileges === 2 && v.text.includes('01 = corrective lenses'),
