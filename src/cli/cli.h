@@ -19,6 +19,7 @@ int mdlg_cmd_email(int argc, char **argv);
 int mdlg_cmd_serve(int argc, char **argv);
 int mdlg_cmd_trust(int argc, char **argv);
 int mdlg_cmd_coverage(int argc, char **argv);
+int mdlg_cmd_wallet(int argc, char **argv);
 
 /* Reads a whole file ("-" = stdin), at most `max` bytes (+1 to detect overflow). */
 mdlg_err mdlg_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);
@@ -28,6 +29,9 @@ mdlg_err mdlg_cli_hex_decode(const char *hex, uint8_t **out, size_t *len);
 
 /* Parses an RFC 3339 instant (UTC, optional fraction) to unix seconds. */
 bool mdlg_cli_parse_time(const char *s, int64_t *t);
+
+/* DER of the first CERTIFICATE block of PEM text (malloc'd), NULL if none. */
+uint8_t *mdlg_cli_pem_cert_der(const char *pem, size_t len, size_t *der_len);
 
 /* Prints "mdlgate <cmd>: <message>" to stderr. */
 void mdlg_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,7 +3,6 @@
  * DeviceResponse signed with it, optionally with a named defect. The
  * library part is mdlg/issuer.h; certificates come from mdlg/testpki.h.
  */
-#define _GNU_SOURCE   /* memmem */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -324,27 +323,6 @@ static mdlg_err load_key(const char *dir, const char *name, mdlg_pkey **out)
     return e;
 }
 
-/* DER of the first CERTIFICATE block of PEM text (malloc'd), NULL if none. */
-static uint8_t *pem_cert_der(const char *pem, size_t len, size_t *der_len)
-{
-    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
-    const char *b = memmem(pem, len, begin, sizeof begin - 1);
-    const char *e = b ? memmem(b, len - (size_t)(b - pem), end, sizeof end - 1) : NULL;
-    if (e == NULL)
-        return NULL;
-    b += sizeof begin - 1;
-    char *clean = malloc((size_t)(e - b) + 1);
-    size_t n = 0;
-    if (clean == NULL)
-        return NULL;
-    for (const char *p = b; p < e; p++)
-        if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
-            clean[n++] = *p;
-    uint8_t *der = mdlg_cli_b64_decode(clean, n, der_len);
-    free(clean);
-    return der;
-}
-
 /* ---- PKI ---- */
 
 static const char *const pki_files[] = { "iaca.pem", "iaca.key.pem", "ds.pem", "ds.key.pem",
@@ -417,7 +395,7 @@ static mdlg_err load_pki(struct issue_state *s, const char *dir)
         (e = load_key(dir, "device.key.pem", &s->device)) != MDLG_E_OK)
         return e;
     s->ds.pem_len = n;
-    if ((s->ds_der = pem_cert_der(s->ds.pem, n, &s->ds_der_len)) == NULL)
+    if ((s->ds_der = mdlg_cli_pem_cert_der(s->ds.pem, n, &s->ds_der_len)) == NULL)
         return mdlg_cli_error(CMD, "%s/ds.pem holds no certificate", dir), MDLG_E_CERT_MALFORMED;
     if (s->a.country || s->a.state || s->a.curve)
         fprintf(stderr, "mdlgate issue: note: using the PKI in %s; --country, --state and "

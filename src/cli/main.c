@@ -20,6 +20,7 @@ static const struct command commands[] = {
     { "email", mdlg_cmd_email, "e-mail keys: exact, mailbox (identity), similarity" },
     { "trust", mdlg_cmd_trust, "trust lists: sync pinned roots, list anchors, import a VICAL" },
     { "coverage", mdlg_cmd_coverage, "mDL coverage of the 56 US jurisdictions, fallbacks" },
+    { "wallet", mdlg_cmd_wallet, "test wallet: answer a presentation request (wallet respond)" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,4 +1,5 @@
 /* see cli.h */
+#define _GNU_SOURCE   /* memmem */
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "issue_claims.h"
 #include "mdlg/mdoc.h"
 
 void mdlg_cli_error(const char *cmd, const char *fmt, ...)
@@ -71,4 +73,24 @@ bool mdlg_cli_parse_time(const char *s, int64_t *t)
 {
     bool frac;
     return mdlg_parse_rfc3339(mdlg_bytes_make(s, strlen(s)), true, t, &frac) == MDLG_E_OK;
+}
+
+uint8_t *mdlg_cli_pem_cert_der(const char *pem, size_t len, size_t *der_len)
+{
+    static const char begin[] = "-----BEGIN CERTIFICATE-----", end[] = "-----END CERTIFICATE-----";
+    const char *b = memmem(pem, len, begin, sizeof begin - 1);
+    const char *e = b ? memmem(b, len - (size_t)(b - pem), end, sizeof end - 1) : NULL;
+    if (e == NULL)
+        return NULL;
+    b += sizeof begin - 1;
+    char *clean = malloc((size_t)(e - b) + 1);
+    size_t n = 0;
+    if (clean == NULL)
+        return NULL;
+    for (const char *p = b; p < e; p++)
+        if (*p != '\n' && *p != '\r' && *p != ' ' && *p != '\t')
+            clean[n++] = *p;
+    uint8_t *der = mdlg_cli_b64_decode(clean, n, der_len);
+    free(clean);
+    return der;
 }

@@ -1,6 +1,7 @@
 # server_lib.bash - helpers for tests/cli/server_*.sh: start the real `mdlgate serve` on an
 # ephemeral loopback port, issue test presentations, make requests and record what came back.
-# Source it after setting nothing; it defines M (the binary), TMP (a temp dir removed on exit),
+# Source it after setting nothing; it defines M (the binary), TMP (a temp dir removed on exit;
+# KEEP_TMP=1 keeps it for a look after a failure),
 # TH (a transcript), and the functions below. Loopback only; every wait is bounded.
 
 here_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,7 +21,7 @@ TMP=$(mktemp -d)
 SERVER_PIDS=()
 cleanup() {
     for p in "${SERVER_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-    rm -rf "$TMP"
+    [ -n "${KEEP_TMP:-}" ] && echo "kept $TMP" || rm -rf "$TMP"
 }
 trap cleanup EXIT
 
