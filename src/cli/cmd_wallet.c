@@ -31,7 +31,7 @@
 #define DCQL_ID "mdl"
 
 static const char wallet_help[] =
-"usage: mdlgate wallet respond --request FILE.json --pki DIR --protocol P\n"
+"usage: mdlgate wallet respond --request FILE.json --pki DIR [--protocol P]\n"
 "                              [--origin ORIGIN] [--tamper NAME]... [--bind-to OTHER.json]\n"
 "                              [--at RFC3339]\n"
 "\n"
@@ -46,10 +46,12 @@ static const char wallet_help[] =
 "  openid4vp-v1-redirect  form data response=<compact JWE> (direct_post.jwt), POST it as\n"
 "                         application/x-www-form-urlencoded to redirect.response_uri\n"
 "\n"
-"  --request FILE     the 201 body of POST /v1/requests (\"-\" = stdin)\n"
+"  --request FILE     the 201 body of POST /v1/requests (\"-\" = stdin), or just its\n"
+"                     \"digital\" member (what the page hands navigator.credentials.get)\n"
 "  --pki DIR          ds.pem, ds.key.pem, device.key.pem (and iaca.pem) as made by\n"
 "                     `mdlgate issue --pki DIR`\n"
-"  --protocol P       one of the protocols above (the request must offer it)\n"
+"  --protocol P       one of the protocols above (the request must offer it); default:\n"
+"                     the first DC API protocol of digital.requests, as a wallet picks\n"
 "  --origin ORIGIN    the web origin the browser reports (required for the DC API\n"
 "                     protocols; it enters the transcript)\n"
 "  --at RFC3339       issuance instant of the MSO (default: now)\n"
@@ -158,16 +160,17 @@ static int parse_args(int argc, char **argv, struct wallet_args *a)
             return rc;
     if (optind != argc)
         return mdlg_cli_error(CMD, "unexpected argument '%s' (see --help)", argv[optind]), 2;
-    if (!a->request || !a->pki || !a->protocol)
-        return mdlg_cli_error(CMD, "--request, --pki and --protocol are required"), 2;
-    for (int p = W_DCAPI; p <= W_REDIRECT; p++)
+    if (!a->request || !a->pki)
+        return mdlg_cli_error(CMD, "--request and --pki are required"), 2;
+    for (int p = W_DCAPI; a->protocol && p <= W_REDIRECT; p++)
         if (strcmp(a->protocol, proto_names[p]) == 0)
             a->proto = (enum wallet_proto)p;
-    if (a->proto == 0)
+    if (a->protocol && a->proto == 0)
         return mdlg_cli_error(CMD, "--protocol must be openid4vp-v1-unsigned, org-iso-mdoc or "
                                    "openid4vp-v1-redirect"), 2;
     if (a->proto != W_REDIRECT && !a->origin)
-        return mdlg_cli_error(CMD, "--origin is required for %s", a->protocol), 2;
+        return mdlg_cli_error(CMD, "--origin is required for %s",
+                              a->protocol ? a->protocol : "the DC API protocols"), 2;
     return -1;
 }
 
@@ -191,17 +194,24 @@ static json_t *load_json(const char *path)
     return j;
 }
 
-/* The protocol's parameters: digital.requests[protocol == P].data, or redirect.request. */
-static json_t *proto_params(json_t *body, enum wallet_proto p)
+/*
+ * The protocol's parameters: digital.requests[protocol == P].data (body may
+ * be the 201 body or its "digital" member), or redirect.request. *p == 0
+ * picks the first DC API protocol offered.
+ */
+static json_t *proto_params(json_t *body, enum wallet_proto *p)
 {
-    json_t *e;
+    json_t *e, *digital = json_object_get(body, "digital");
     size_t i;
-    if (p == W_REDIRECT)
+    if (*p == W_REDIRECT)
         return json_object_get(json_object_get(body, "redirect"), "request");
-    json_array_foreach(json_object_get(json_object_get(body, "digital"), "requests"), i, e) {
+    json_array_foreach(json_object_get(digital ? digital : body, "requests"), i, e) {
         const char *name = json_string_value(json_object_get(e, "protocol"));
-        if (name && strcmp(name, proto_names[p]) == 0)
-            return json_object_get(e, "data");
+        for (enum wallet_proto q = W_DCAPI; name && q <= W_ANNEXC; q++)
+            if ((*p == 0 || *p == q) && strcmp(name, proto_names[q]) == 0) {
+                *p = q;
+                return json_object_get(e, "data");
+            }
     }
     return NULL;
 }
@@ -261,20 +271,21 @@ static mdlg_err oid4vp_session(struct session *s, enum wallet_proto p, const cha
     return mdlg_transcript_oid4vp_1_0(&s->transcript, ci, nonce, th, ru);
 }
 
-/* Loads path and builds its transcript and key for protocol p. */
-static mdlg_err session_load(struct session *s, const char *path, enum wallet_proto p,
+/* Loads path and builds its transcript and key for protocol *p (0: chosen here). */
+static mdlg_err session_load(struct session *s, const char *path, enum wallet_proto *p,
                              const char *origin)
 {
     if ((s->body = load_json(path)) == NULL)
         return MDLG_E_USAGE;
     if (!json_is_object(s->params = proto_params(s->body, p))) {
-        mdlg_cli_error(CMD, "%s offers no %s request", path, proto_names[p]);
+        mdlg_cli_error(CMD, "%s offers no %s request", path,
+                       *p ? proto_names[*p] : "openid4vp-v1-unsigned or org-iso-mdoc");
         return MDLG_E_USAGE;
     }
-    mdlg_err e = p == W_ANNEXC ? annexc_session(s, origin) : oid4vp_session(s, p, origin);
+    mdlg_err e = *p == W_ANNEXC ? annexc_session(s, origin) : oid4vp_session(s, *p, origin);
     if (e != MDLG_E_OK)
         mdlg_cli_error(CMD, "%s: cannot build the %s session (%s): is it a POST /v1/requests "
-                            "answer, and the origin valid?", path, proto_names[p],
+                            "answer, and the origin valid?", path, proto_names[*p],
                        mdlg_err_name(e));
     return e;
 }
@@ -536,7 +547,7 @@ static int print_answer(const struct wallet_args *a, const char *sealed)
 
 /* ---- the command ---- */
 
-static int respond(const struct wallet_args *a, struct session *s, struct session *bound,
+static int respond(struct wallet_args *a, struct session *s, struct session *bound,
                    struct pki *p, struct wanted *w)
 {
     struct mdlg_cbor_buf dr;
@@ -544,8 +555,8 @@ static int respond(const struct wallet_args *a, struct session *s, struct sessio
     char *sealed = NULL;
     if (a->at && !mdlg_cli_parse_time(a->at, &at))
         return mdlg_cli_error(CMD, "--at must be RFC 3339, e.g. 2026-01-01T00:00:00Z"), 2;
-    if (session_load(s, a->request, a->proto, a->origin) != MDLG_E_OK ||
-        (a->bind_to && session_load(bound, a->bind_to, a->proto, a->origin) != MDLG_E_OK) ||
+    if (session_load(s, a->request, &a->proto, a->origin) != MDLG_E_OK ||
+        (a->bind_to && session_load(bound, a->bind_to, &a->proto, a->origin) != MDLG_E_OK) ||
         pki_load(p, a->pki) != MDLG_E_OK)
         return 2;
     if ((a->proto == W_ANNEXC ? wanted_annexc(s->params, w) : wanted_dcql(s->params, w)) !=

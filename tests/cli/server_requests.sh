@@ -19,6 +19,7 @@ cp "$TMP/pki/iaca.pem" "$TMP/conf/iaca.pem"
 echo '{"anchors": ["iaca.pem"]}' >"$TMP/conf/config.json"
 SERVER_ENV=(MDLGATE_API_KEYS="$KEY")
 start_server main --config "$TMP/conf/config.json" || finish
+MAIN=$PID
 AUTH=(-H "Authorization: Bearer $KEY")
 JSONH=(-H "Content-Type: application/json")
 FORMH=(-H "Content-Type: application/x-www-form-urlencoded")
@@ -143,6 +144,14 @@ for P in openid4vp-v1-unsigned org-iso-mdoc openid4vp-v1-redirect; do
     create "$p-x" "$P" 1
 done
 
+# --- as the web page calls it: both DC API protocols, only "digital", no --protocol ---
+req both /v1/requests POST /v1/requests "${AUTH[@]}" "${JSONH[@]}" -d "{\"origin\": \"$ORIGIN\"}"
+python3 -c 'import json, sys; json.dump(json.load(open(sys.argv[1]))["digital"], open(sys.argv[2], "w"))' "$TMP/both.body" "$TMP/digital.body"
+"$M" wallet respond --request "$TMP/digital.body" --pki "$TMP/pki" --origin "$ORIGIN" >"$TMP/both.ans" 2>"$TMP/both.err"
+check "wallet: digital only, no --protocol: answers with the first protocol offered" '[ $? = 0 ] && grep -q "^{\"protocol\":\"openid4vp-v1-unsigned\"" $TMP/both.ans'
+post both-ans both openid4vp-v1-unsigned both
+check "... and that answer verifies" '[ "$STATUS" = 200 ] && has valid=True'
+
 # --- expiry (the three requests above were created with expires_in 1) ---
 sleep 2
 for P in openid4vp-v1-unsigned org-iso-mdoc openid4vp-v1-redirect; do
@@ -169,6 +178,9 @@ check "GET an unknown request -> 404 NOT_FOUND" '[ "$STATUS" = 404 ] && code NOT
 # --- the wallet refuses what it cannot answer ---
 "$M" wallet respond --request "$TMP/openid4vp_v1_unsigned-a.body" --pki "$TMP/pki" --protocol org-iso-mdoc --origin "$ORIGIN" >/dev/null 2>"$TMP/w.err"
 check "wallet: a protocol the request does not offer -> exit 2" '[ $? = 2 ] && grep -q "offers no org-iso-mdoc" $TMP/w.err'
+
+stop_server "$MAIN"
+check "SIGTERM: exit 0" '[ "$RC" = 0 ]'
 
 # --- OpenAPI: every answer on these paths matches the document, every documented one seen ---
 python3 "$ROOT/tests/support/openapi_check.py" --only /v1/requests "$ROOT/web/openapi.yaml" "$TMP/observations.jsonl" >"$TMP/oa.txt" 2>&1
