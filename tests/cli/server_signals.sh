@@ -49,7 +49,10 @@ check "burst: $during reloads while it ran" '[ "$during" -ge 4 ]'
 check "burst: 400 answers, all 200" '[ "$(grep -c "^200$" $TMP/burst.codes)" = 400 ]'
 check "burst: all 400 verdicts valid" '[ "$(grep -l "\"valid\":true" $TMP/burst/r_*.json | wc -l)" = 400 ]'
 sleep 0.3
-check "$n reloads logged" '[ "$(grep -c "\"event\":\"reloaded\"" $TMP/main.log)" = $n ]'
+# SIGHUPs sent 20 ms apart may merge into one pending signal: count 1..n reloads.
+reloads=$(grep -c "\"event\":\"reloaded\"" $TMP/main.log)
+check "$reloads reloads logged for $n SIGHUPs (close signals may merge)" \
+    '[ "$reloads" -ge 1 ] && [ "$reloads" -le $n ]'
 check "after reload: the NY anchor is in force" '[ "$(verdict_of $TMP/goodB.cbor)" = True ]'
 
 # a broken config keeps the snapshot in place
@@ -59,7 +62,7 @@ sleep 0.3
 check "broken config on SIGHUP: reload_failed logged" 'grep -q "\"event\":\"reload_failed\"" $TMP/main.log'
 check "broken config on SIGHUP: the previous anchors stay" '[ "$(verdict_of $TMP/goodB.cbor)" = True ] && [ "$(verdict_of $TMP/good.cbor)" = True ]'
 curl -s "$URL/metrics" >"$TMP/metrics.txt"
-check "metrics count reloads" 'grep -q "^mdlgate_config_reloads_total{result=\"ok\"} $n" $TMP/metrics.txt && grep -q "^mdlgate_config_reloads_total{result=\"failed\"} 1" $TMP/metrics.txt'
+check "metrics count the reloads that were logged" 'grep -q "^mdlgate_config_reloads_total{result=\"ok\"} $reloads" $TMP/metrics.txt && grep -q "^mdlgate_config_reloads_total{result=\"failed\"} 1" $TMP/metrics.txt'
 
 # --- SIGTERM drains a slow request ---
 size=$(stat -c %s "$TMP/good.cbor")
