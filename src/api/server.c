@@ -220,6 +220,12 @@ static void preflight(struct mdlg_api_req *r)
         return;
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp && origin && !mdlg_api_snapshot_origin_ok(r->snap, origin)) {
+        /* allowed by the route (its request's origin): add_common_headers only sees the
+           OPTIONS match, which has no route, so it would leave this header out */
+        MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+    }
     if (resp && origin) {
         MHD_add_response_header(resp, "Access-Control-Allow-Methods", r->match.allow);
         MHD_add_response_header(resp, "Access-Control-Allow-Headers",

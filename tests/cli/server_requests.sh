@@ -152,6 +152,28 @@ check "wallet: digital only, no --protocol: answers with the first protocol offe
 post both-ans both openid4vp-v1-unsigned both
 check "... and that answer verifies" '[ "$STATUS" = 200 ] && has valid=True'
 
+# --- CORS for the request's origin; answers the route refuses before or after consuming ---
+create cors openid4vp-v1-unsigned
+C=$ID
+req pre1 "$RESP_OP" OPTIONS "/v1/requests/$C/response" -H "Origin: $ORIGIN" -H "Access-Control-Request-Method: POST"
+check "preflight from the request's origin (not in cors_origins): 204 with Access-Control-Allow-Origin" '[ "$STATUS" = 204 ] && grep -qi "^Access-Control-Allow-Origin: $ORIGIN" $TMP/pre1.hdr && grep -qi "^Access-Control-Allow-Headers:.*Content-Type" $TMP/pre1.hdr'
+req pre2 "$RESP_OP" OPTIONS "/v1/requests/$C/response" -H "Origin: https://evil.example" -H "Access-Control-Request-Method: POST"
+check "preflight from another origin: 403, no CORS headers" '[ "$STATUS" = 403 ] && ! grep -qi "^Access-Control-Allow-Origin" $TMP/pre2.hdr'
+req media "$RESP_OP" POST "/v1/requests/$C/response" -H "Content-Type: text/plain" -d x
+check "answer as text/plain -> 415, request not used up" '[ "$STATUS" = 415 ] && grep -q UNSUPPORTED_MEDIA_TYPE $TMP/media.body'
+req plain "$RESP_OP" POST "/v1/requests/$C/response" "${JSONH[@]}" -d '{"protocol": "openid4vp-v1-unsigned", "data": {"vp_token": {"mdl": ["oWF4AQ"]}}}'
+S=$(summ "$TMP/plain.body")
+check "plaintext vp_token -> 400 RESPONSE_NOT_ENCRYPTED" '[ "$STATUS" = 400 ] && code RESPONSE_NOT_ENCRYPTED'
+create mism openid4vp-v1-unsigned
+answer mism-ans mism openid4vp-v1-unsigned
+sed 's/"openid4vp-v1-unsigned"/"org-iso-mdoc"/' "$TMP/mism-ans.ans" >"$TMP/mism-post.ans"
+post mism-post mism openid4vp-v1-unsigned
+check "an answer for a protocol the request did not offer -> 400 RESPONSE_PROTOCOL_MISMATCH" '[ "$STATUS" = 400 ] && code RESPONSE_PROTOCOL_MISMATCH'
+create cors2 openid4vp-v1-unsigned
+answer cors2-ans cors2 openid4vp-v1-unsigned
+req cors2-post "$RESP_OP" POST "$(sed -n 's/.*"response_url": *"\([^"]*\)".*/\1/p' "$TMP/cors2.body")" "${JSONH[@]}" -H "Origin: $ORIGIN" --data-binary "@$TMP/cors2-ans.ans"
+check "the answer from the request's origin carries Access-Control-Allow-Origin" '[ "$STATUS" = 200 ] && grep -qi "^Access-Control-Allow-Origin: $ORIGIN" $TMP/cors2-post.hdr'
+
 # --- expiry (the three requests above were created with expires_in 1) ---
 sleep 2
 for P in openid4vp-v1-unsigned org-iso-mdoc openid4vp-v1-redirect; do
