@@ -73,6 +73,7 @@ struct mdlg_api_route_group {
 extern const struct mdlg_api_route_group mdlg_api_routes_core;
 extern const struct mdlg_api_route_group mdlg_api_routes_verify;
 extern const struct mdlg_api_route_group mdlg_api_routes_requests;
+extern const struct mdlg_api_route_group mdlg_api_routes_coverage;
 
 #define MDLG_API_MAX_ROUTES 64
 #define MDLG_API_MAX_PARAMS 4

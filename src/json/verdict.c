@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "mdlg/cbor.h"
+#include "mdlg/coverage.h"
+#include "mdlg/coverage_json.h"
 #include "mdlg/verdict.h"
 
 #define VALUE_STACK_ITEMS 256u
@@ -279,6 +281,21 @@ static json_t *revocation_json(const struct mdlg_doc_result *r)
     return o;
 }
 
+/*
+ * The coverage entry of a US jurisdiction ("US-CA"); null for any other
+ * (a foreign country, a "_class" such as "_test", none found). Only the
+ * exact code counts: the anchor's jurisdiction is already normalised.
+ */
+static json_t *coverage_json(const char *jurisdiction)
+{
+    const struct mdlg_coverage *t = NULL;
+    const struct mdlg_cov_entry *e;
+    if (strncmp(jurisdiction, "US-", 3) != 0 || mdlg_coverage_builtin(&t) != MDLG_E_OK ||
+        (e = mdlg_coverage_find(t, jurisdiction)) == NULL || strcmp(e->code, jurisdiction) != 0)
+        return json_null();
+    return mdlg_coverage_entry_json(e);
+}
+
 static json_t *doc_json(const struct mdlg_doc_result *r)
 {
     json_t *o = json_pack("{s:o,s:b,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}",
@@ -292,6 +309,8 @@ static json_t *doc_json(const struct mdlg_doc_result *r)
         json_object_set_new(o, "revocation", revocation_json(r));
     if (o && r->n_errors_dropped)
         json_object_set_new(o, "errors_dropped", json_integer((json_int_t)r->n_errors_dropped));
+    if (o)
+        json_object_set_new(o, "coverage", coverage_json(r->chain.jurisdiction));
     if (o && r->status_list_uri.ptr)
         json_object_set_new(o, "status_list", json_pack("{s:o,s:I}", "uri",
                             bytes_string(r->status_list_uri), "idx", (json_int_t)r->status_list_idx));

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # mdlgate serve, end to end on an ephemeral loopback port: every endpoint, the error answers
 # (401, 404, 405, 413, 415, 400 for bad JSON/CBOR/transcript), /v1/verify valid and tampered
-# in both body forms, CORS, static files without traversal, the request log (JSON lines, no
-# element values or keys), and every answer checked against web/openapi.yaml
-# (tests/support/openapi_check.py; /v1/requests is server_requests.sh's part).
-# Exit 0 pass, 77 skip, else fail.
+# in both body forms, /v1/coverage[/{code}] and the verdict's coverage entry, CORS, static
+# files without traversal, the request log (JSON lines, no element values or keys), and every
+# answer checked against web/openapi.yaml (tests/support/openapi_check.py; /v1/requests is
+# server_requests.sh's part). Exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../support/server_lib.bash"
 python3 -c 'import yaml' 2>/dev/null || { echo "skip: python3-yaml not installed"; exit 77; }
@@ -136,6 +136,32 @@ check "POST from a configured origin carries Access-Control-Allow-Origin" '[ "$S
 req cors2 "" POST "/v1/verify?transcript_hex=$TH" "${AUTH[@]}" "${CBOR[@]}" -H "Origin: https://evil.example" --data-binary @"$TMP/good.cbor"
 check "POST from another origin has no Access-Control-Allow-Origin" '! grep -qi "^Access-Control-Allow-Origin" $TMP/cors2.hdr'
 
+# --- /v1/coverage: the table and one jurisdiction, the same JSON as `mdlgate coverage` ---
+"$M" coverage >"$TMP/cov-cli.json" || bad "mdlgate coverage"
+req cov0 /v1/coverage GET /v1/coverage
+check "GET /v1/coverage without a key: 401" '[ "$STATUS" = 401 ] && grep -q AUTH_REQUIRED $TMP/cov0.body'
+req cov /v1/coverage GET /v1/coverage "${AUTH[@]}"
+check "GET /v1/coverage: 200, 56 jurisdictions, the same JSON as mdlgate coverage" '[ "$STATUS" = 200 ] && [ "$(json_get $TMP/cov.body "len(j[\"jurisdictions\"]), j == json.load(open(\"$TMP/cov-cli.json\"))")" = "(56, True)" ]'
+for q in CA US-CA California us-ca california; do
+    req "cov-$q" "/v1/coverage/{code}" GET "/v1/coverage/$q" "${AUTH[@]}"
+    check "GET /v1/coverage/$q: 200, the US-CA entry of mdlgate coverage" '[ "$STATUS" = 200 ] && [ "$(json_get $TMP/cov-$q.body "j == [e for e in json.load(open(\"$TMP/cov-cli.json\"))[\"jurisdictions\"] if e[\"code\"] == \"US-CA\"][0]")" = True ]'
+done
+req cov-ny "/v1/coverage/{code}" GET "/v1/coverage/New%20York" "${AUTH[@]}"
+check "GET /v1/coverage/New%20York: the US-NY entry" '[ "$STATUS" = 200 ] && [ "$(json_get $TMP/cov-ny.body "j[\"code\"]")" = US-NY ]'
+req cov-pr "/v1/coverage/{code}" GET "/v1/coverage/PR" "${AUTH[@]}"
+check "GET /v1/coverage/PR: a territory" '[ "$STATUS" = 200 ] && [ "$(json_get $TMP/cov-pr.body "j[\"code\"] + \" \" + j[\"kind\"]")" = "US-PR territory" ]'
+for q in XX ZZ US-XX Atlantis US; do
+    req cov-bad "/v1/coverage/{code}" GET "/v1/coverage/$q" "${AUTH[@]}"
+    check "GET /v1/coverage/$q: 404 NOT_FOUND naming it and what is accepted" '[ "$STATUS" = 404 ] && [ "$(json_get $TMP/cov-bad.body "j[\"error\"]")" = NOT_FOUND ] && grep -q "unknown jurisdiction .$q.*US-CA" $TMP/cov-bad.body'
+done
+req cov-auth "/v1/coverage/{code}" GET /v1/coverage/CA
+check "GET /v1/coverage/CA without a key: 401" '[ "$STATUS" = 401 ]'
+req cov-405 "" POST /v1/coverage "${AUTH[@]}"
+check "POST /v1/coverage: 405, Allow: GET, HEAD" '[ "$STATUS" = 405 ] && grep -qi "^Allow: GET, HEAD" $TMP/cov-405.hdr'
+req cov-deep "" GET /v1/coverage/CA/x "${AUTH[@]}"
+check "GET /v1/coverage/CA/x: 404" '[ "$STATUS" = 404 ]'
+check "the US-CA verdict carries the US-CA coverage entry" '[ "$(json_get $TMP/v1.body "j[\"documents\"][0][\"jurisdiction\"] + \" \" + str(j[\"documents\"][0][\"coverage\"] == json.load(open(\"$TMP/cov-CA.body\")))")" = "US-CA True" ]'
+
 # --- keep-alive: two requests on one connection ---
 out=$(curl -s -o /dev/null -o /dev/null -w '%{num_connects} ' "$URL/healthz" "$URL/healthz")
 check "keep-alive: the second request reuses the connection" '[ "$out" = "1 0 " ]'
@@ -183,4 +209,10 @@ python3 "$ROOT/tests/support/openapi_check.py" --skip /v1/requests "$ROOT/web/op
 rc=$?
 cat "$TMP/oa.txt"
 check "responses match web/openapi.yaml" '[ $rc = 0 ]'
+# the check must be able to fail: a coverage entry with an undocumented status is refused
+python3 -c 'import json, sys; j = json.load(open(sys.argv[1])); j["mdl_status"] = "alive"; json.dump(j, open(sys.argv[2], "w"))' "$TMP/cov-CA.body" "$TMP/cov-alive.json"
+printf '{"op":"/v1/coverage/{code}","method":"GET","status":200,"content_type":"application/json","body":"%s"}\n' "$TMP/cov-alive.json" >"$TMP/obs-bad.jsonl"
+python3 "$ROOT/tests/support/openapi_check.py" "$ROOT/web/openapi.yaml" "$TMP/obs-bad.jsonl" >"$TMP/oa-bad.txt" 2>&1
+rc=$?
+check "the OpenAPI check refuses a coverage entry with mdl_status 'alive'" '[ $rc = 1 ] && grep -q "mdl_status: .alive. not in" $TMP/oa-bad.txt'
 finish

@@ -4,8 +4,8 @@
 Checks what the server actually answered against web/openapi.yaml:
   - each observed (path, method, status) is documented;
   - its Content-Type matches the documented media type;
-  - JSON bodies validate against the documented schema (type, required, properties,
-    items, enum, additionalProperties: false, allOf; $ref resolved);
+  - JSON bodies validate against the documented schema (type, nullable, required,
+    properties, items, enum, additionalProperties: false, allOf; $ref resolved);
   - every documented response was observed at least once (so the document cannot
     promise what the tests never saw).
 --only / --skip restrict both checks to the documented paths that start (or do not start)
@@ -41,6 +41,8 @@ def validate(spec, schema, value, where, problems):
         validate(spec, sub, value, where, problems)
     if t == "integer":
         ok = isinstance(value, int) and not isinstance(value, bool)
+    elif t == "number":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     elif t in TYPES:
         ok = isinstance(value, TYPES[t])
     else:
