@@ -4,7 +4,7 @@
 #   make test       build and run every test (unit, conformance, interop)
 #   make test SANITIZE=1   the same with ASan + UBSan (objects in build/san)
 #   make run        start the service on embedded defaults
-#   make bench      run the verification benchmark
+#   make bench      run the verification benchmark (in process, and over HTTP with wrk)
 #   make fuzz       build the libFuzzer target (clang); make fuzz-run FUZZ_SECONDS=60
 #   make deps       install missing Debian packages (apt-get, non-interactive)
 
@@ -44,6 +44,8 @@ DEB_PKGS += libidn2-dev libicu-dev libpsl-dev
 DEB_PKGS += chromium
 # libpq for the PostgreSQL store; the server for the tests (tests/support/with-postgres.sh).
 DEB_PKGS += libpq-dev postgresql
+# wrk for the HTTP figure of make bench (tests/bench/http.sh)
+DEB_PKGS += wrk
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)
@@ -100,8 +102,10 @@ check-includes:
 run: all
 	@src/cli/run-demo.sh $(B)
 
+# mdlgate bench (in process) and, from the same run, the HTTP figure: wrk against mdlgate serve
+# on a loopback ephemeral port (tests/bench/http.sh prints the method; BENCH_* variables there).
 bench: all
-	$(B)/mdlgate bench
+	@tests/bench/http.sh $(B)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps $(EMAIL_DISPOSABLE_INC)

@@ -45,7 +45,7 @@
 #define BENCH_MAX_FILLERS 1000000
 
 static const char bench_help[] =
-"usage: mdlgate bench [--json] [--seconds N] [--anchors N]\n"
+"usage: mdlgate bench [--json] [--json-out FILE] [--seconds N] [--anchors N]\n"
 "\n"
 "Verifies the standard presentation (14 elements, 2 KB portrait, ES256,\n"
 "deviceSignature) in a loop on one thread and prints verifications per second\n"
@@ -55,7 +55,8 @@ static const char bench_help[] =
 "  --seconds N   time per measurement (default 3)\n"
 "  --anchors N   filler anchors for the many-anchors figure (default 10000;\n"
 "                0 skips it)\n"
-"  --json        machine output\n";
+"  --json        machine output\n"
+"  --json-out F  also write the machine output to file F\n";
 
 struct bench_fixture {
     struct mdlg_testpki_cert iaca, ds;
@@ -241,7 +242,9 @@ static void add_many_json(json_t *j, const struct bench_fixture *f,
         "10 slices alternating with the 1-anchor set; ratio = many / one (interleaved)"));
 }
 
-static void print_json(const struct bench_fixture *f, const struct bench_figures *g, double secs)
+/* The JSON form to `out`; false if it could not be written. */
+static bool print_json(const struct bench_fixture *f, const struct bench_figures *g, double secs,
+                       FILE *out)
 {
     json_t *j = json_pack("{s:i,s:i,s:i,s:i,s:i,s:f,s:I,s:s}",
         "verify_per_sec_core_cold", (int)g->cold, "verify_per_sec_core_cached", (int)g->cached,
@@ -252,10 +255,22 @@ static void print_json(const struct bench_fixture *f, const struct bench_figures
                   "every call, cached = DS chain result reused; baseline = EVP_PKEY_verify P-256");
     if (j)
         add_many_json(j, f, g);
-    if (j)
-        json_dumpf(j, stdout, JSON_INDENT(2));
-    fputc('\n', stdout);
+    bool ok = j != NULL && json_dumpf(j, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF;
     json_decref(j);
+    return ok;
+}
+
+/* --json-out FILE: the JSON form besides the text (for tests/bench/http.sh). */
+static int write_json_file(const char *path, const struct bench_fixture *f,
+                           const struct bench_figures *g, double secs)
+{
+    FILE *out = fopen(path, "w");
+    bool ok = out != NULL && print_json(f, g, secs, out);
+    if (out != NULL && fclose(out) != 0)
+        ok = false;
+    if (!ok)
+        mdlg_cli_error("bench", "cannot write %s", path);
+    return ok ? 0 : 2;
 }
 
 /* Cold rates against 1 anchor and against f->many, interleaved; false on a failure. */
@@ -311,9 +326,11 @@ int mdlg_cmd_bench(int argc, char **argv)
     static const struct option opts[] = { { "json", no_argument, NULL, 'j' },
                                            { "seconds", required_argument, NULL, 's' },
                                            { "anchors", required_argument, NULL, 'a' },
+                                           { "json-out", required_argument, NULL, 'o' },
                                            { "help", no_argument, NULL, 'h' },
                                            { NULL, 0, NULL, 0 } };
     bool json = false;
+    const char *json_out = NULL;
     double secs = 3;
     size_t fillers = BENCH_FILLERS;
     int c;
@@ -325,6 +342,8 @@ int mdlg_cmd_bench(int argc, char **argv)
             continue;
         else if (c == 'a' && parse_count(optarg, &fillers))
             continue;
+        else if (c == 'o')
+            json_out = optarg;
         else if (c == 'h')
             return fputs(bench_help, stdout), 0;
         else
@@ -348,10 +367,13 @@ int mdlg_cmd_bench(int argc, char **argv)
     if (!run_figures(&f, secs, &g)) {
         mdlg_cli_error("bench", "a verification failed or OpenSSL errored; no numbers");
         rc = 2;
-    } else if (json) {
-        print_json(&f, &g, secs);
     } else {
-        print_text(&f, &g, secs);
+        if (json && !print_json(&f, &g, secs, stdout))
+            rc = 2;
+        if (!json)
+            print_text(&f, &g, secs);
+        if (json_out != NULL && rc == 0)
+            rc = write_json_file(json_out, &f, &g, secs);
     }
     fixture_free(&f);
     return rc;

@@ -3,6 +3,7 @@
  * see mdlg/verdict.h
  */
 #include <jansson.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,18 +283,42 @@ static json_t *revocation_json(const struct mdlg_doc_result *r)
 }
 
 /*
+ * The coverage entries as JSON, built once (the table is immutable) and
+ * shared by every verdict: a verdict takes a reference, so building the
+ * 4 KB entry costs nothing per call (jansson's reference counts are atomic
+ * and dumping only reads). Never freed, like the built-in table.
+ */
+static pthread_once_t cov_once = PTHREAD_ONCE_INIT;
+static const struct mdlg_coverage *cov_table;
+static json_t **cov_json;
+
+static void cov_build(void)
+{
+    const struct mdlg_coverage *t = NULL;
+    if (mdlg_coverage_builtin(&t) != MDLG_E_OK)
+        return;
+    size_t n = mdlg_coverage_count(t);
+    json_t **a = calloc(n ? n : 1, sizeof *a);
+    for (size_t i = 0; a && i < n; i++)
+        a[i] = mdlg_coverage_entry_json(mdlg_coverage_at(t, i));
+    cov_json = a;
+    cov_table = a ? t : NULL;
+}
+
+/*
  * The coverage entry of a US jurisdiction ("US-CA"); null for any other
  * (a foreign country, a "_class" such as "_test", none found). Only the
  * exact code counts: the anchor's jurisdiction is already normalised.
  */
 static json_t *coverage_json(const char *jurisdiction)
 {
-    const struct mdlg_coverage *t = NULL;
-    const struct mdlg_cov_entry *e;
-    if (strncmp(jurisdiction, "US-", 3) != 0 || mdlg_coverage_builtin(&t) != MDLG_E_OK ||
-        (e = mdlg_coverage_find(t, jurisdiction)) == NULL || strcmp(e->code, jurisdiction) != 0)
+    pthread_once(&cov_once, cov_build);
+    if (cov_table == NULL || strncmp(jurisdiction, "US-", 3) != 0)
         return json_null();
-    return mdlg_coverage_entry_json(e);
+    for (size_t i = 0; i < mdlg_coverage_count(cov_table); i++)
+        if (strcmp(mdlg_coverage_at(cov_table, i)->code, jurisdiction) == 0)
+            return cov_json[i] ? json_incref(cov_json[i]) : NULL;
+    return json_null();
 }
 
 static json_t *doc_json(const struct mdlg_doc_result *r)
