@@ -93,7 +93,8 @@ run() {
 field() { sed -n "s/^MDLG.* $2=\([0-9]*\).*/\1/p" "$TMP/$1.wrk"; }
 rate() { awk -v n="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.0f", n / (d / 1e6) }'; }
 
-echo "== HTTP: wrk on loopback (load average before: $(load))"
+LOAD_BEFORE=$(load)
+echo "== HTTP: wrk on loopback (load average before: $LOAD_BEFORE)"
 run warmup "$CONNS" 1 0
 run one 1 "$ONE_SECS" 0
 run max "$CONNS" "$WSECS" 0
@@ -148,7 +149,7 @@ in-process, same run: cached {inp['verify_per_sec_core_cached']}/s per core x {c
 target (issue 3):
   HTTP maximum >= 60% of in-process on all cores: {100 * share:.0f}% -> {'met' if share >= 0.6 else 'NOT met'}
   p99 < 5 ms at half the maximum rate: {ms(half['p99_us']):.2f} ms -> {'met' if half['p99_us'] < 5000 else 'NOT met'}
-load average before the HTTP runs / after: $(load) / $LOAD_AFTER (other work on the machine skews every figure)
+load average before the HTTP runs / after: $LOAD_BEFORE / $LOAD_AFTER (other work on the machine skews every figure)
 """.rstrip())
 inp.update({"http_cores": cores, "http_connections_max": $CONNS,
             "http_max_req_per_sec": round(mx["rate"]), "http_max_p50_ms": ms(mx["p50_us"]),
