@@ -14,6 +14,10 @@ struct json_t;
  * Builds the verdict object (new reference; NULL on allocation failure).
  * Element values are typed: tdate and full-date as strings, bstr as
  * base64url without padding, integers, booleans, arrays and maps as JSON.
+ * Each document carries "coverage": the entry of its jurisdiction in the
+ * built-in coverage table (mdlg/coverage_json.h), or null when that is not
+ * a US state, district or territory. That object is shared between
+ * verdicts (built once): read it, never modify it in place.
  */
 struct json_t *mdlg_verdict_json(const struct mdlg_result *r);
 
