@@ -15,6 +15,7 @@
  *   7xx HTTP API: request-level problems              -> HTTP 4xx / 503
  *   8xx decrypting a wallet response (HPKE, JWE)      -> verdict "invalid" or 400
  *   85x-89x store (requests, verdicts)             -> HTTP 404/409/410/503/500
+ *   87x identifier ledger and screening            -> startup error / HTTP 400
  *   9xx could not verify: usage, I/O, internal        -> exit 2 / HTTP 500
  *
  * This file has no include guard on purpose: it is expanded several times.
@@ -167,6 +168,13 @@ X(STORE_KEY, 854)                 /* a sealed reader key does not open with this
 X(STORE_SCHEMA_TOO_NEW, 855)      /* the database was migrated by a newer mdlgate (HTTP 503) */
 X(STORE_CORRUPT, 856)             /* unexpected schema or row content, failed migration (HTTP 500) */
 X(STORE_UNSUPPORTED, 857)         /* store URL names a backend this build lacks */
+
+/* --- 87x: identifier ledger and claim screening (src/fraud, src/store/ledger_*) --- */
+X(LEDGER_KEY_MISSING, 870)        /* no ledger hashing key configured: a startup error, never a default */
+X(LEDGER_KEY_INVALID, 871)        /* a ledger key is not 32 bytes (64 hex), or its id is not 1..255 */
+X(IDENT_INVALID, 872)             /* an identifier does not normalise (the detail names the field, not the value) */
+X(CLAIM_INVALID, 873)             /* a claim lacks claim_id, or a CSV row is malformed (HTTP 400) */
+X(SCREEN_CONFIG_INVALID, 874)     /* the screening configuration does not parse or is out of range */
 
 /* --- 9xx: could not verify --- */
 X(NO_MEMORY, 901)

@@ -274,6 +274,24 @@ mdlg_err mdlg__sqlite_open(const char *path, const struct mdlg__store_cfg *cfg, 
     return MDLG_E_OK;
 }
 
+/* One connection with the store's pragmas, for other SQLite users (the ledger). */
+mdlg_err mdlg__sq_open_file(const char *path, unsigned busy_ms, sqlite3 **out)
+{
+    struct sq_conn c = { 0 };
+    *out = NULL;
+    if (strcmp(path, ":memory:") == 0)
+        return MDLG_E_STORE_UNAVAILABLE;
+    mdlg_err err = precreate(path);
+    if (err == MDLG_E_OK)
+        err = conn_open(path, busy_ms, &c);
+    if (err != MDLG_E_OK) {
+        conn_close(&c);
+        return err;
+    }
+    *out = c.db;
+    return MDLG_E_OK;
+}
+
 /* ---- info ---- */
 
 /* Asks one connection; keeps the weakest answer seen so far in `out`. */

@@ -71,6 +71,9 @@ mdlg_err mdlg__sq_end(struct sq_conn *c, mdlg_err err);
 /* Runs a statement with no result rows to completion; resets it. */
 mdlg_err mdlg__sq_run(sqlite3_stmt *st);
 
+/* Opens one connection to `path` with the pragmas above (created 0600 if absent). */
+mdlg_err mdlg__sq_open_file(const char *path, unsigned busy_ms, sqlite3 **out);
+
 /* Migrations: brings the schema to `max_version` (0: latest) at time `now`. */
 mdlg_err mdlg__sq_migrate(sqlite3 *db, unsigned max_version, int64_t now);
 unsigned mdlg__sq_latest_version(void);

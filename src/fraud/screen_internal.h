@@ -1,0 +1,62 @@
+/*
+ * screen_internal.h - shared by screen.c (claims -> hashed keys, batches),
+ * screen_signals.c (stats -> signals, score) and screen_json.c (result text).
+ */
+#ifndef MDLG_SCREEN_INTERNAL_H
+#define MDLG_SCREEN_INTERNAL_H
+
+#include "mdlg/email.h"
+#include "mdlg/screen.h"
+
+struct mdlg_screener {
+    struct mdlg_screen_config cfg;
+    mdlg_ledger *ledger;
+    mdlg_email_ctx *email;
+};
+
+#define PREP_MAX_INVALID 16
+
+/* Everything a claim contributes, computed before the ledger transaction. */
+struct prep {
+    struct mdlg_screen_item *item;
+    char claim_id[MDLG_LEDGER_CLAIM_ID_MAX + 1];
+    int64_t filed_at;
+    char state[3];                  /* claim state or "" */
+    char mdl_jur[8];                /* "US-CA" or "" */
+    bool has[MDLG_IDENT_TYPE_MAX + 1];
+    uint8_t hash[MDLG_IDENT_TYPE_MAX + 1][MDLG_IDENT_HASH_SIZE];   /* under keys[0] */
+    uint32_t email_flags;
+    int name_match, dob_match;      /* -1: not compared; 0/1 */
+    bool mdl_attached, mdl_verified;
+    struct { const char *field, *reason; } invalid[PREP_MAX_INVALID];
+    size_t n_invalid;
+    struct mdlg_ledger_key keys[MDLG_LEDGER_MAX_KEYS];
+    size_t n_keys;
+};
+
+/* A fired signal. */
+struct fired {
+    enum mdlg_signal sig;
+    enum mdlg_ident_type key;       /* the key it is about, or 0 */
+    uint32_t count;
+    int64_t window_s;               /* 0: not windowed */
+    const struct mdlg_ledger_stats *st;   /* related ids, or NULL */
+    uint32_t extra[2];              /* signal-specific numbers for the reason */
+};
+
+#define MAX_FIRED 48
+
+/* screen_signals.c: evaluates the signals of one entry; returns how many fired. */
+size_t mdlg__screen_signals(const struct mdlg_screener *s, const struct prep *p,
+                            const struct mdlg_ledger_stats *stats, struct fired *out);
+
+/* Score and recommendation of a set of fired signals. */
+void mdlg__screen_score(const struct mdlg_screener *s, const struct fired *f, size_t n,
+                        uint32_t *score, bool *review);
+
+/* screen_json.c: the result text (malloc'd), or NULL on allocation failure. */
+char *mdlg__screen_json(const struct mdlg_screener *s, const struct prep *p, const char *id,
+                        int64_t now, const struct fired *f, size_t n, uint32_t score,
+                        bool review);
+
+#endif

@@ -1,0 +1,143 @@
+/* see mdlg/ledger.h - the backend-neutral half: checks, ids, backend choice */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "store/ledger_internal.h"
+
+struct mdlg_ledger {
+    const struct mdlg__ledger_ops *ops;
+    void *impl;
+};
+
+#define ID_BYTES 16
+
+static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
+
+/* The file path of a SQLite URL, or NULL for another backend. */
+static const char *sqlite_path(const char *url)
+{
+    if (has_prefix(url, "sqlite:")) {
+        url += strlen("sqlite:");
+        return has_prefix(url, "//") ? url + 2 : url;
+    }
+    return strstr(url, "://") != NULL ? NULL : url;
+}
+
+mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt, int64_t now,
+                          mdlg_ledger **out)
+{
+    struct mdlg_ledger_options o = { 0 };
+    if (url == NULL || out == NULL || (opt != NULL && opt->pool_size > 64))
+        return MDLG_E_USAGE;
+    *out = NULL;
+    if (opt != NULL)
+        o = *opt;
+    o.pool_size = o.pool_size ? o.pool_size : 4;
+    o.busy_timeout_ms = o.busy_timeout_ms ? o.busy_timeout_ms : 5000;
+    const char *path = sqlite_path(url);
+    if (path == NULL)
+        return MDLG_E_STORE_UNSUPPORTED;   /* postgres:// comes with the PostgreSQL backend */
+    if (*path == '\0')
+        return MDLG_E_USAGE;
+    if (sodium_init() < 0)
+        return MDLG_E_CRYPTO_INTERNAL;
+    mdlg_ledger *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        return MDLG_E_NO_MEMORY;
+    mdlg_err err = mdlg__ledger_sqlite_open(path, &o, now, &l->ops, &l->impl);
+    if (err != MDLG_E_OK) {
+        free(l);
+        return err;
+    }
+    *out = l;
+    return MDLG_E_OK;
+}
+
+void mdlg_ledger_close(mdlg_ledger *l)
+{
+    if (l == NULL)
+        return;
+    l->ops->close(l->impl);
+    free(l);
+}
+
+const char *mdlg_ledger_backend(const mdlg_ledger *l) { return l->ops->name; }
+
+static bool entry_ok(const struct mdlg_ledger_entry *e)
+{
+    size_t n = e->claim_id != NULL ? strlen(e->claim_id) : 0;
+    if (n == 0 || n > MDLG_LEDGER_CLAIM_ID_MAX || e->n_keys > MDLG_LEDGER_MAX_KEYS ||
+        (e->n_keys > 0 && e->keys == NULL) || e->expires_at <= e->created_at)
+        return false;
+    for (size_t i = 0; i < e->n_keys; i++)
+        if (e->keys[i].window_s <= 0 || e->keys[i].velocity_s <= 0)
+            return false;
+    return true;
+}
+
+static void new_id(char out[MDLG_LEDGER_ID_LEN + 1])
+{
+    uint8_t b[ID_BYTES];
+    randombytes_buf(b, sizeof b);
+    sodium_bin2base64(out, MDLG_LEDGER_ID_LEN + 1, b, sizeof b,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+mdlg_err mdlg_ledger_record(mdlg_ledger *l, struct mdlg_ledger_entry *entries, size_t n,
+                            mdlg_ledger_decide_fn decide, void *arg)
+{
+    if (l == NULL || entries == NULL || n == 0 || decide == NULL)
+        return MDLG_E_USAGE;
+    for (size_t i = 0; i < n; i++) {
+        entries[i].result = NULL;
+        if (!entry_ok(&entries[i]))
+            return MDLG_E_USAGE;
+        new_id(entries[i].id);
+    }
+    mdlg_err err = l->ops->record(l->impl, entries, n, decide, arg);
+    if (err != MDLG_E_OK)
+        for (size_t i = 0; i < n; i++) {
+            free(entries[i].result);
+            entries[i].result = NULL;
+        }
+    return err;
+}
+
+/* A well-formed id: MDLG_LEDGER_ID_LEN base64url characters. */
+static bool id_ok(const char *id)
+{
+    if (id == NULL || strlen(id) != MDLG_LEDGER_ID_LEN)
+        return false;
+    return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
+           MDLG_LEDGER_ID_LEN;
+}
+
+mdlg_err mdlg_ledger_get(mdlg_ledger *l, const char *id, int64_t now, char **result_out,
+                         char claim_id_out[MDLG_LEDGER_CLAIM_ID_MAX + 1])
+{
+    if (l == NULL || result_out == NULL || claim_id_out == NULL)
+        return MDLG_E_USAGE;
+    *result_out = NULL;
+    if (!id_ok(id))
+        return MDLG_E_STORE_NOT_FOUND;
+    return l->ops->get(l->impl, id, now, result_out, claim_id_out);
+}
+
+mdlg_err mdlg_ledger_clusters(mdlg_ledger *l, int64_t now, uint16_t type, uint32_t min_claims,
+                              struct mdlg_ledger_cluster *out, size_t cap, size_t *n)
+{
+    if (l == NULL || out == NULL || n == NULL || cap == 0 || cap > 1000)
+        return MDLG_E_USAGE;
+    *n = 0;
+    return l->ops->clusters(l->impl, now, type, min_claims ? min_claims : 2, out, cap, n);
+}
+
+mdlg_err mdlg_ledger_purge(mdlg_ledger *l, int64_t now, struct mdlg_ledger_purge_stats *stats)
+{
+    struct mdlg_ledger_purge_stats none;
+    if (l == NULL)
+        return MDLG_E_USAGE;
+    return l->ops->purge(l->impl, now, stats != NULL ? stats : &none);
+}

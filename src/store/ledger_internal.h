@@ -1,0 +1,31 @@
+/*
+ * ledger_internal.h - what a ledger backend implements (see mdlg/ledger.h).
+ *
+ * ledger_api.c checks arguments, draws screening ids and picks the backend
+ * from the URL; a backend (ledger_sqlite*.c; later PostgreSQL) moves rows
+ * and runs mdlg_ledger_record()'s lookups and inserts in one transaction.
+ */
+#ifndef MDLG_LEDGER_INTERNAL_H
+#define MDLG_LEDGER_INTERNAL_H
+
+#include "mdlg/ledger.h"
+
+struct mdlg__ledger_ops {
+    const char *name;
+    void (*close)(void *impl);
+    /* Entries arrive with ids set and arguments checked. */
+    mdlg_err (*record)(void *impl, struct mdlg_ledger_entry *e, size_t n,
+                       mdlg_ledger_decide_fn decide, void *arg);
+    mdlg_err (*get)(void *impl, const char *id, int64_t now, char **result,
+                    char claim_id[MDLG_LEDGER_CLAIM_ID_MAX + 1]);
+    mdlg_err (*clusters)(void *impl, int64_t now, uint16_t type, uint32_t min_claims,
+                         struct mdlg_ledger_cluster *out, size_t cap, size_t *n);
+    mdlg_err (*purge)(void *impl, int64_t now, struct mdlg_ledger_purge_stats *stats);
+};
+
+/* Opens the SQLite backend on a file path (options with defaults filled in). */
+mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_options *opt,
+                                  int64_t now, const struct mdlg__ledger_ops **ops,
+                                  void **impl);
+
+#endif

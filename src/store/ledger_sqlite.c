@@ -1,0 +1,250 @@
+/*
+ * ledger_sqlite.c - the ledger on SQLite: connection pool, schema, statements.
+ * see mdlg/ledger.h and store/ledger_internal.h
+ *
+ * Connections come from mdlg__sq_open_file() (the store's pragmas: WAL,
+ * synchronous=FULL, busy_timeout, secure_delete). A call borrows one idle
+ * connection, uses it alone and gives it back. The schema has its own
+ * migration table (ledger_migrations), so the ledger may share a file with
+ * the store or live in its own (the default, ledger.db).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/ledger_sqlite.h"
+
+static const char *const migrations[] = {
+    /* 1 */
+    "CREATE TABLE ledger_screenings ("
+    " id TEXT PRIMARY KEY,"
+    " claim_id TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " result TEXT NOT NULL);"
+    "CREATE INDEX ledger_screenings_expires ON ledger_screenings(expires_at);"
+    "CREATE TABLE ledger_keys ("
+    " screening_id TEXT NOT NULL,"
+    " type INTEGER NOT NULL,"
+    " key_id INTEGER NOT NULL,"
+    " hash BLOB NOT NULL,"
+    " identity BLOB NOT NULL,"
+    " person BLOB,"
+    " aux BLOB,"
+    " state TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL);"
+    "CREATE INDEX ledger_keys_lookup ON ledger_keys(type, key_id, hash, created_at);"
+    "CREATE INDEX ledger_keys_expires ON ledger_keys(expires_at);",
+};
+#define LATEST ((int)(sizeof migrations / sizeof migrations[0]))
+
+const char *const mdlg__lq_sql[LQ_COUNT] = {
+    [LQ_BEGIN] = "BEGIN IMMEDIATE",
+    [LQ_COMMIT] = "COMMIT",
+    [LQ_ROLLBACK] = "ROLLBACK",
+    [LQ_STATS] =
+        "SELECT count(*), count(DISTINCT identity), count(DISTINCT person),"
+        " count(DISTINCT state), count(DISTINCT aux), coalesce(sum(created_at > ?9), 0)"
+        " FROM (SELECT identity, person, state, aux, created_at FROM ledger_keys"
+        "  WHERE type = ?1 AND key_id = ?2 AND hash = ?3 AND created_at > ?4"
+        "  AND expires_at > ?5"
+        "  UNION ALL SELECT ?6, ?7, ?8, ?10, ?5)",
+    [LQ_RELATED] =
+        "SELECT screening_id FROM ledger_keys WHERE type = ?1 AND key_id = ?2 AND hash = ?3"
+        " AND created_at > ?4 AND expires_at > ?5 ORDER BY created_at DESC, rowid DESC LIMIT ?6",
+    [LQ_KEY_INSERT] =
+        "INSERT INTO ledger_keys (screening_id, type, key_id, hash, identity, person, aux,"
+        " state, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [LQ_SCREENING_INSERT] =
+        "INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)",
+    [LQ_GET] = "SELECT claim_id, result FROM ledger_screenings WHERE id = ?1 AND expires_at > ?2",
+    [LQ_CLUSTERS] =
+        "SELECT type, key_id, hash, count(*) AS c, count(DISTINCT identity) AS i"
+        " FROM ledger_keys WHERE expires_at > ?1 AND (?2 = 0 OR type = ?2)"
+        " GROUP BY type, key_id, hash HAVING count(*) >= ?3"
+        " ORDER BY c DESC, i DESC, type, hash LIMIT ?4",
+    [LQ_PURGE_KEYS] = "DELETE FROM ledger_keys WHERE expires_at <= ?1",
+    [LQ_PURGE_SCREENINGS] = "DELETE FROM ledger_screenings WHERE expires_at <= ?1",
+};
+
+sqlite3_stmt *mdlg__lq_stmt(struct lq_conn *c, enum lq_stmt id, mdlg_err *err)
+{
+    if (c->stmt[id] == NULL) {
+        int rc = sqlite3_prepare_v3(c->db, mdlg__lq_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &c->stmt[id], NULL);
+        if (rc != SQLITE_OK) {
+            *err = mdlg__sq_err(rc);
+            return NULL;
+        }
+    }
+    sqlite3_reset(c->stmt[id]);
+    sqlite3_clear_bindings(c->stmt[id]);
+    return c->stmt[id];
+}
+
+mdlg_err mdlg__lq_exec(struct lq_conn *c, enum lq_stmt id)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, id, &err);
+    if (st == NULL)
+        return err;
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? MDLG_E_OK : mdlg__sq_err(rc);
+}
+
+mdlg_err mdlg__lq_end(struct lq_conn *c, mdlg_err err)
+{
+    if (err == MDLG_E_OK && (err = mdlg__lq_exec(c, LQ_COMMIT)) == MDLG_E_OK)
+        return MDLG_E_OK;
+    if (!sqlite3_get_autocommit(c->db))
+        (void)mdlg__lq_exec(c, LQ_ROLLBACK);
+    return err;
+}
+
+/* ---- pool ---- */
+
+mdlg_err mdlg__lq_acquire(struct lq_store *st, struct lq_conn **out)
+{
+    if (getpid() != st->owner)
+        return MDLG_E_STORE_UNAVAILABLE;
+    pthread_mutex_lock(&st->mu);
+    while (st->nfree == 0)
+        pthread_cond_wait(&st->cv, &st->mu);
+    *out = st->free_list[--st->nfree];
+    pthread_mutex_unlock(&st->mu);
+    return MDLG_E_OK;
+}
+
+void mdlg__lq_release(struct lq_store *st, struct lq_conn *c)
+{
+    pthread_mutex_lock(&st->mu);
+    st->free_list[st->nfree++] = c;
+    pthread_cond_signal(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+static void lq_close(void *impl)
+{
+    struct lq_store *st = impl;
+    if (st == NULL)
+        return;
+    if (getpid() == st->owner) {
+        for (unsigned i = 0; i < st->n; i++) {
+            for (int j = 0; j < LQ_COUNT; j++)
+                sqlite3_finalize(st->conns[i].stmt[j]);
+            sqlite3_close(st->conns[i].db);
+        }
+        pthread_cond_destroy(&st->cv);
+        pthread_mutex_destroy(&st->mu);
+    }
+    free(st->conns);
+    free(st->free_list);
+    free(st);
+}
+
+/* ---- migrations (same scheme as sqlite_schema.c, own table) ---- */
+
+static int schema_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int v = -1;
+    if (sqlite3_prepare_v2(db, "SELECT coalesce(max(version), 0) FROM ledger_migrations", -1,
+                           &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Applies migration `v` (1-based) unless present, under the write lock. */
+static mdlg_err apply(sqlite3 *db, int v, int64_t now)
+{
+    mdlg_err err = mdlg__sq_err(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    if (err != MDLG_E_OK)
+        return err;
+    int cur = schema_version(db);
+    if (cur < 0)
+        err = MDLG_E_STORE_CORRUPT;
+    if (err == MDLG_E_OK && cur < v) {
+        err = mdlg__sq_err(sqlite3_exec(db, migrations[v - 1], NULL, NULL, NULL));
+        sqlite3_stmt *st = NULL;
+        if (err == MDLG_E_OK &&
+            (err = mdlg__sq_err(sqlite3_prepare_v2(db, "INSERT INTO ledger_migrations"
+                                " (version, applied_at) VALUES (?1, ?2)", -1, &st, NULL))) ==
+                MDLG_E_OK) {
+            sqlite3_bind_int(st, 1, v);
+            sqlite3_bind_int64(st, 2, now);
+            err = mdlg__sq_err(sqlite3_step(st));
+        }
+        sqlite3_finalize(st);
+    }
+    if (err == MDLG_E_OK)
+        err = mdlg__sq_err(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL));
+    if (err != MDLG_E_OK && !sqlite3_get_autocommit(db))
+        (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
+}
+
+static mdlg_err migrate(sqlite3 *db, int64_t now)
+{
+    mdlg_err err = mdlg__sq_err(sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS ledger_migrations"
+                                             " (version INTEGER PRIMARY KEY,"
+                                             " applied_at INTEGER NOT NULL)", NULL, NULL, NULL));
+    int cur = err == MDLG_E_OK ? schema_version(db) : 0;
+    if (err == MDLG_E_OK && cur < 0)
+        return MDLG_E_STORE_CORRUPT;
+    if (cur > LATEST)
+        return MDLG_E_STORE_SCHEMA_TOO_NEW;
+    for (int v = cur + 1; err == MDLG_E_OK && v <= LATEST; v++)
+        err = apply(db, v, now);
+    return err;
+}
+
+static struct lq_store *store_alloc(unsigned n)
+{
+    struct lq_store *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return NULL;
+    st->conns = calloc(n, sizeof *st->conns);
+    st->free_list = calloc(n, sizeof *st->free_list);
+    if (st->conns == NULL || st->free_list == NULL) {
+        free(st->conns);
+        free(st->free_list);
+        free(st);
+        return NULL;
+    }
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    st->owner = getpid();
+    return st;
+}
+
+mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_options *opt,
+                                  int64_t now, const struct mdlg__ledger_ops **ops,
+                                  void **impl)
+{
+    struct lq_store *st = store_alloc(opt->pool_size);
+    mdlg_err err = MDLG_E_OK;
+    if (st == NULL)
+        return MDLG_E_NO_MEMORY;
+    for (unsigned i = 0; err == MDLG_E_OK && i < opt->pool_size; i++) {
+        err = mdlg__sq_open_file(path, opt->busy_timeout_ms, &st->conns[i].db);
+        if (err == MDLG_E_OK)
+            st->n = i + 1;
+        if (err == MDLG_E_OK && i == 0)
+            err = migrate(st->conns[0].db, now);
+        st->free_list[i] = &st->conns[i];
+    }
+    if (err != MDLG_E_OK) {
+        lq_close(st);
+        return err;
+    }
+    st->nfree = st->n;
+    *ops = &mdlg__lq_ops;
+    *impl = st;
+    return MDLG_E_OK;
+}
+
+void mdlg__lq_close(void *impl) { lq_close(impl); }

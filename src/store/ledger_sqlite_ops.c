@@ -1,0 +1,274 @@
+/*
+ * ledger_sqlite_ops.c - record, get, clusters and purge on SQLite.
+ * see mdlg/ledger.h
+ *
+ * mdlg_ledger_record() runs its whole batch inside one BEGIN IMMEDIATE
+ * transaction: SQLite's write lock serialises it against every other writer
+ * (threads and processes), so each entry's lookups see every screening
+ * committed before, and the entries of the batch before it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/ledger_sqlite.h"
+
+static void bind_hash(sqlite3_stmt *st, int i, const uint8_t *h, bool present)
+{
+    if (present)
+        sqlite3_bind_blob(st, i, h, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_key(sqlite3_stmt *st, const struct mdlg_ledger_key *k)
+{
+    sqlite3_bind_int(st, 1, k->type);
+    sqlite3_bind_int(st, 2, k->key_id);
+    sqlite3_bind_blob(st, 3, k->hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
+}
+
+static mdlg_err related(struct lq_conn *c, const struct mdlg_ledger_key *k, int64_t since,
+                        int64_t now, struct mdlg_ledger_stats *s)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_RELATED, &err);
+    if (st == NULL)
+        return err;
+    bind_key(st, k);
+    sqlite3_bind_int64(st, 4, since);
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_int(st, 6, MDLG_LEDGER_RELATED_MAX);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_related < MDLG_LEDGER_RELATED_MAX) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        snprintf(s->related[s->n_related++], MDLG_LEDGER_ID_LEN + 1, "%s",
+                 t ? (const char *)t : "");
+    }
+    sqlite3_reset(st);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? MDLG_E_OK : mdlg__sq_err(rc);
+}
+
+/* Statistics of one key as of the entry's time, counting the entry itself. */
+static mdlg_err key_stats(struct lq_conn *c, const struct mdlg_ledger_key *k, int64_t now,
+                          struct mdlg_ledger_stats *s)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_STATS, &err);
+    if (st == NULL)
+        return err;
+    bind_key(st, k);
+    sqlite3_bind_int64(st, 4, now - k->window_s);
+    sqlite3_bind_int64(st, 5, now);
+    sqlite3_bind_blob(st, 6, k->identity, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    bind_hash(st, 7, k->person, k->has_person);
+    if (k->state[0])
+        sqlite3_bind_text(st, 8, k->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, now - k->velocity_s);
+    bind_hash(st, 10, k->aux, k->has_aux);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        uint32_t *f[] = { &s->claims, &s->identities, &s->persons, &s->states, &s->auxes,
+                          &s->recent };
+        for (int i = 0; i < 6; i++)
+            *f[i] = (uint32_t)sqlite3_column_int64(st, i);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return mdlg__sq_err(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+    return s->claims > 1 ? related(c, k, now - k->window_s, now, s) : MDLG_E_OK;
+}
+
+static mdlg_err insert_key(struct lq_conn *c, const struct mdlg_ledger_entry *e,
+                           const struct mdlg_ledger_key *k)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_KEY_INSERT, &err);
+    if (st == NULL)
+        return err;
+    sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, k->type);
+    sqlite3_bind_int(st, 3, k->key_id);
+    sqlite3_bind_blob(st, 4, k->hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, k->identity, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    bind_hash(st, 6, k->person, k->has_person);
+    bind_hash(st, 7, k->aux, k->has_aux);
+    if (k->state[0])
+        sqlite3_bind_text(st, 8, k->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 9, e->created_at);
+    sqlite3_bind_int64(st, 10, k->expires_at);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return mdlg__sq_err(rc);
+}
+
+static mdlg_err insert_screening(struct lq_conn *c, const struct mdlg_ledger_entry *e)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_SCREENING_INSERT, &err);
+    if (st == NULL)
+        return err;
+    sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, e->claim_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, e->created_at);
+    sqlite3_bind_int64(st, 4, e->expires_at);
+    sqlite3_bind_text(st, 5, e->result, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return mdlg__sq_err(rc);
+}
+
+/* Looks up, decides and inserts one entry on an open transaction. */
+static mdlg_err record_one(struct lq_conn *c, struct mdlg_ledger_entry *e,
+                           struct mdlg_ledger_stats *stats, mdlg_ledger_decide_fn decide,
+                           void *arg)
+{
+    mdlg_err err = MDLG_E_OK;
+    memset(stats, 0, e->n_keys * sizeof *stats);
+    for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i++)
+        err = key_stats(c, &e->keys[i], e->created_at, &stats[i]);
+    if (err == MDLG_E_OK)
+        err = decide(arg, e, stats);
+    if (err == MDLG_E_OK && (e->result == NULL || strlen(e->result) > MDLG_LEDGER_RESULT_MAX))
+        err = e->result == NULL ? MDLG_E_INTERNAL : MDLG_E_LIMIT_STRING_SIZE;
+    for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i++)
+        err = insert_key(c, e, &e->keys[i]);
+    return err == MDLG_E_OK ? insert_screening(c, e) : err;
+}
+
+static mdlg_err lq_record(void *impl, struct mdlg_ledger_entry *e, size_t n,
+                          mdlg_ledger_decide_fn decide, void *arg)
+{
+    struct lq_conn *c;
+    struct mdlg_ledger_stats *stats = malloc(MDLG_LEDGER_MAX_KEYS * sizeof *stats);
+    if (stats == NULL)
+        return MDLG_E_NO_MEMORY;
+    mdlg_err err = mdlg__lq_acquire(impl, &c);
+    if (err != MDLG_E_OK) {
+        free(stats);
+        return err;
+    }
+    err = mdlg__lq_exec(c, LQ_BEGIN);
+    for (size_t i = 0; err == MDLG_E_OK && i < n; i++)
+        err = record_one(c, &e[i], stats, decide, arg);
+    err = mdlg__lq_end(c, err);
+    mdlg__lq_release(impl, c);
+    free(stats);
+    return err;
+}
+
+static mdlg_err lq_get(void *impl, const char *id, int64_t now, char **result,
+                       char claim_id[MDLG_LEDGER_CLAIM_ID_MAX + 1])
+{
+    struct lq_conn *c;
+    mdlg_err err = mdlg__lq_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_GET, &err);
+    if (st != NULL) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, now);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const unsigned char *cid = sqlite3_column_text(st, 0);
+            const unsigned char *res = sqlite3_column_text(st, 1);
+            snprintf(claim_id, MDLG_LEDGER_CLAIM_ID_MAX + 1, "%s", cid ? (const char *)cid : "");
+            *result = strdup(res ? (const char *)res : "{}");
+            err = *result ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+        } else {
+            err = rc == SQLITE_DONE ? MDLG_E_STORE_NOT_FOUND : mdlg__sq_err(rc);
+        }
+        sqlite3_reset(st);
+    }
+    mdlg__lq_release(impl, c);
+    return err;
+}
+
+/* Newest screening ids of one cluster. */
+static mdlg_err sample(struct lq_conn *c, int64_t now, struct mdlg_ledger_cluster *cl)
+{
+    struct mdlg_ledger_key k = { .type = cl->type, .key_id = cl->key_id };
+    struct mdlg_ledger_stats s = { 0 };
+    memcpy(k.hash, cl->hash, sizeof k.hash);
+    mdlg_err err = related(c, &k, INT64_MIN, now, &s);
+    cl->n_sample = s.n_related;
+    memcpy(cl->sample, s.related, sizeof cl->sample);
+    return err;
+}
+
+static mdlg_err lq_clusters(void *impl, int64_t now, uint16_t type, uint32_t min_claims,
+                            struct mdlg_ledger_cluster *out, size_t cap, size_t *n)
+{
+    struct lq_conn *c;
+    mdlg_err err = mdlg__lq_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_CLUSTERS, &err);
+    int rc = SQLITE_DONE;
+    if (st != NULL) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int(st, 2, type);
+        sqlite3_bind_int64(st, 3, min_claims);
+        sqlite3_bind_int64(st, 4, (int64_t)cap);
+        while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+            struct mdlg_ledger_cluster *cl = &out[(*n)++];
+            memset(cl, 0, sizeof *cl);
+            cl->type = (uint16_t)sqlite3_column_int(st, 0);
+            cl->key_id = (uint8_t)sqlite3_column_int(st, 1);
+            if (sqlite3_column_bytes(st, 2) == MDLG_LEDGER_HASH)
+                memcpy(cl->hash, sqlite3_column_blob(st, 2), MDLG_LEDGER_HASH);
+            cl->claims = (uint32_t)sqlite3_column_int64(st, 3);
+            cl->identities = (uint32_t)sqlite3_column_int64(st, 4);
+        }
+        sqlite3_reset(st);
+        err = rc == SQLITE_DONE || rc == SQLITE_ROW ? MDLG_E_OK : mdlg__sq_err(rc);
+    }
+    for (size_t i = 0; err == MDLG_E_OK && i < *n; i++)
+        err = sample(c, now, &out[i]);
+    mdlg__lq_release(impl, c);
+    return err;
+}
+
+static mdlg_err purge_one(struct lq_conn *c, enum lq_stmt id, int64_t now, uint64_t *count)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, id, &err);
+    if (st == NULL)
+        return err;
+    sqlite3_bind_int64(st, 1, now);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    *count = (uint64_t)sqlite3_changes(c->db);
+    return mdlg__sq_err(rc);
+}
+
+static mdlg_err lq_purge(void *impl, int64_t now, struct mdlg_ledger_purge_stats *stats)
+{
+    struct lq_conn *c;
+    memset(stats, 0, sizeof *stats);
+    mdlg_err err = mdlg__lq_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    err = mdlg__lq_exec(c, LQ_BEGIN);
+    if (err == MDLG_E_OK)
+        err = purge_one(c, LQ_PURGE_KEYS, now, &stats->keys_deleted);
+    if (err == MDLG_E_OK)
+        err = purge_one(c, LQ_PURGE_SCREENINGS, now, &stats->screenings_deleted);
+    err = mdlg__lq_end(c, err);
+    if (err == MDLG_E_OK) {   /* deleted rows leave the WAL too (secure_delete zeroes pages) */
+        int rc = sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        if ((rc & 0xff) != SQLITE_BUSY)   /* readers elsewhere: the next purge finishes it */
+            err = mdlg__sq_err(rc);
+    }
+    mdlg__lq_release(impl, c);
+    return err;
+}
+
+const struct mdlg__ledger_ops mdlg__lq_ops = {
+    .name = "sqlite",
+    .close = mdlg__lq_close,
+    .record = lq_record,
+    .get = lq_get,
+    .clusters = lq_clusters,
+    .purge = lq_purge,
+};

@@ -1,0 +1,502 @@
+/*
+ * test_screen.c - the identifier ledger (SQLite) and claim screening:
+ * signals (one Gmail mailbox behind three aliases, one SSN behind several
+ * identities and states, one bank account fanning out, velocity, mDL reuse
+ * and mismatch), score and recommendation, key rotation, retention purge,
+ * concurrency (threads on separate handles see each other), and no
+ * plaintext identifier in the database files.
+ */
+#define _GNU_SOURCE   /* memmem */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mdlg/screen.h"
+#include "testutil.h"
+
+#define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
+#define DAY 86400
+
+struct fx {
+    char dir[64];
+    char db[96];
+    mdlg_ledger *l;
+    mdlg_screener *s;
+    struct mdlg_screen_config cfg;
+};
+
+static void key_of(struct mdlg_ident_key *k, uint8_t id, uint8_t fill)
+{
+    k->id = id;
+    memset(k->key, fill, sizeof k->key);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/mdlg-screen-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/ledger.db", f->dir);
+    mdlg_screen_config_defaults(&f->cfg);
+    key_of(&f->cfg.keys[0], 1, 0x42);
+    f->cfg.n_keys = 1;
+    assert_int_equal(mdlg_ledger_open(f->db, NULL, T0, &f->l), MDLG_E_OK);
+    assert_int_equal(mdlg_screener_new(&f->cfg, f->l, &f->s), MDLG_E_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+    mdlg_screener_free(f->s);
+    mdlg_ledger_close(f->l);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+/* A claim from "name=value" pairs (NULL-terminated list). */
+static void claim_set(struct mdlg_claim *c, const char *const *kv)
+{
+    memset(c, 0, sizeof *c);
+    for (; *kv != NULL; kv++) {
+        const char *eq = strchr(*kv, '=');
+        int fld = mdlg_claim_field_from_name(*kv, (size_t)(eq - *kv));
+        assert_true(fld >= 0);
+        c->f[fld] = eq + 1;
+        c->len[fld] = strlen(eq + 1);
+    }
+}
+
+/* Screens one claim; returns its result JSON (caller frees). */
+static char *screen1(struct fx *f, int64_t now, struct mdlg_screen_item *it, const char *const *kv)
+{
+    struct mdlg_claim c;
+    claim_set(&c, kv);
+    memset(it, 0, sizeof *it);
+    it->claim = &c;
+    assert_int_equal(mdlg_screen_batch(f->s, it, 1, now), MDLG_E_OK);
+    assert_int_equal(it->err, MDLG_E_OK);
+    assert_non_null(it->json);
+    return it->json;
+}
+
+/* The "count" of signal `name` (on key `key` if not NULL) in a result, or -1 if absent. */
+static int signal_count(const char *json, const char *name, const char *key)
+{
+    char pat[128];
+    snprintf(pat, sizeof pat, "{\"signal\":\"%s\",", name);
+    for (const char *p = strstr(json, pat); p != NULL; p = strstr(p + 1, pat)) {
+        const char *end = strchr(p, '}');
+        char kp[64];
+        snprintf(kp, sizeof kp, "\"key\":\"%s\"", key ? key : "");
+        if (key != NULL && (memmem(p, (size_t)(end - p), kp, strlen(kp)) == NULL))
+            continue;
+        const char *c = strstr(p, "\"count\":");
+        return c != NULL && c < end ? atoi(c + 8) : -1;
+    }
+    return -1;
+}
+
+static void test_gmail_aliases(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    const char *mails[] = { "John.Smith+ui@gmail.com", "johnsmith@googlemail.com",
+                            "j.o.h.n.smith@gmail.com" };
+    const char *names[] = { "Ann", "Bob", "Cid" };
+    char *last = NULL;
+    for (int i = 0; i < 3; i++) {
+        char id[32], mail[64], given[32];
+        snprintf(id, sizeof id, "claim_id=C%d", i);
+        snprintf(mail, sizeof mail, "email=%s", mails[i]);
+        snprintf(given, sizeof given, "given_name=%s", names[i]);
+        const char *kv[] = { id, mail, given, "family_name=Smith", "birth_date=1980-01-0" "1",
+                             NULL };
+        free(last);
+        last = screen1(f, T0 + i * 60, &it, kv);
+        if (i < 2)
+            assert_int_equal(signal_count(last, "email_mailbox_shared", NULL), i == 1 ? 2 : -1);
+    }
+    /* one mailbox signal, count 3, with the two earlier screenings related */
+    assert_int_equal(signal_count(last, "email_mailbox_shared", NULL), 3);
+    assert_non_null(strstr(last, "written as 3 different addresses, by 3 different identities"));
+    const char *first = strstr(last, "email_mailbox_shared");
+    assert_null(strstr(first + 1, "email_mailbox_shared"));
+    assert_true(it.review || it.score >= 40);
+    free(last);
+    /* a different Gmail mailbox (john-smith is not johnsmith) does not join */
+    const char *kv[] = { "claim_id=C9", "email=john-smith@gmail.com", NULL };
+    last = screen1(f, T0 + 600, &it, kv);
+    assert_int_equal(signal_count(last, "email_mailbox_shared", NULL), -1);
+    free(last);
+}
+
+static void test_ssn_identities_and_states(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    const char *who[][3] = { { "Ann", "Lee", "CA" }, { "Bob", "Ray", "NV" }, { "Cid", "Moe", "CA" },
+                             { "Ann", "Lee", "CA" } };
+    int want_ids[] = { -1, 2, 3, 3 }, want_states[] = { -1, 2, 2, 2 };
+    for (int i = 0; i < 4; i++) {
+        char id[32], g[32], fam[32], st[32];
+        snprintf(id, sizeof id, "claim_id=S%d", i);
+        snprintf(g, sizeof g, "given_name=%s", who[i][0]);
+        snprintf(fam, sizeof fam, "family_name=%s", who[i][1]);
+        snprintf(st, sizeof st, "claim_state=%s", who[i][2]);
+        const char *kv[] = { id, g, fam, st, "birth_date=1970-05-05", "ssn=123-45-6789", NULL };
+        char *j = screen1(f, T0 + i, &it, kv);
+        assert_int_equal(signal_count(j, "ssn_multiple_identities", "ssn"), want_ids[i]);
+        assert_int_equal(signal_count(j, "ssn_multiple_states", "ssn"), want_states[i]);
+        if (i > 0)
+            assert_string_equal(mdlg_signal_name(MDLG_SIG_SSN_MULTIPLE_IDENTITIES),
+                                "ssn_multiple_identities");
+        if (i > 0) {   /* hard signal: review whatever the score */
+            assert_true(it.review);
+            assert_null(strstr(j, "123456789"));
+            assert_null(strstr(j, "123-45-6789"));
+        }
+        free(j);
+    }
+}
+
+static void test_bank_fanout_and_velocity(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    for (int i = 0; i < 6; i++) {
+        char id[32], ssn[32];
+        snprintf(id, sizeof id, "claim_id=B%d", i);
+        snprintf(ssn, sizeof ssn, "ssn=123-45-67%02d", 10 + i);
+        const char *kv[] = { id, ssn, "bank_routing=011000015", "bank_account=00099887766",
+                             NULL };
+        char *j = screen1(f, T0 + i * 3600, &it, kv);
+        assert_int_equal(signal_count(j, "bank_account_fanout", "bank_account"), i >= 1 ? i + 1 : -1);
+        /* velocity: >= 5 claims on one key within 24 h */
+        assert_int_equal(signal_count(j, "velocity", "bank_account"), i >= 4 ? i + 1 : -1);
+        free(j);
+    }
+    /* outside the velocity window the burst no longer counts, the fan-out still does */
+    const char *kv[] = { "claim_id=B9", "ssn=123-45-6799", "bank_routing=011000015",
+                         "bank_account=99887766", NULL };
+    char *j = screen1(f, T0 + 10 * DAY, &it, kv);
+    assert_int_equal(signal_count(j, "velocity", "bank_account"), -1);
+    assert_int_equal(signal_count(j, "bank_account_fanout", "bank_account"), 7);
+    free(j);
+}
+
+static void test_score_and_recommendation(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    const char *clean[] = { "claim_id=K1", "given_name=Zoe", "family_name=Ng",
+                            "birth_date=1991-01-01", "ssn=219-09-9999", "email=zoe.ng@example.org",
+                            NULL };
+    char *j = screen1(f, T0, &it, clean);
+    assert_int_equal(it.score, 0);
+    assert_false(it.review);
+    assert_non_null(strstr(j, "\"recommendation\":\"clear\""));
+    assert_null(strstr(j, "deny"));
+    free(j);
+    /* verified mDL whose name and DOB disagree, issued out of state, invalid phone */
+    const char *bad[] = { "claim_id=K2", "given_name=Zoe", "family_name=Ng",
+                          "birth_date=1991-01-01", "claim_state=ny", "mdl_verified=true",
+                          "mdl_jurisdiction=US-CA", "mdl_document_number=D1234567",
+                          "mdl_given_name=Zoey", "mdl_family_name=Ng",
+                          "mdl_birth_date=1991-01-02", "phone=12", NULL };
+    j = screen1(f, T0, &it, bad);
+    assert_int_equal(signal_count(j, "mdl_name_mismatch", NULL), 1);
+    assert_int_equal(signal_count(j, "mdl_birth_date_mismatch", NULL), 1);
+    assert_int_equal(signal_count(j, "mdl_out_of_state", "mdl_document"), 1);
+    assert_int_equal(signal_count(j, "invalid_identifier", NULL), 1);
+    assert_int_equal(it.score, 100);   /* 50 + 50 + 10 + 10, capped */
+    assert_true(it.review);
+    assert_non_null(strstr(j, "{\"field\":\"phone\",\"reason\":\"phone_not_nanp_no_country_code\"}"));
+    free(j);
+    /* weights come from the configuration: a zero weight silences a signal */
+    f->cfg.sig[MDLG_SIG_MDL_NAME_MISMATCH].weight = 0;
+    f->cfg.sig[MDLG_SIG_MDL_BIRTH_DATE_MISMATCH].hard = false;
+    f->cfg.review_threshold = 90;
+    mdlg_screener *s2;
+    assert_int_equal(mdlg_screener_new(&f->cfg, f->l, &s2), MDLG_E_OK);
+    mdlg_screener *keep = f->s;
+    f->s = s2;
+    const char *bad2[] = { "claim_id=K3", "given_name=Zoe", "family_name=Ng",
+                           "birth_date=1991-01-01", "mdl_verified=true",
+                           "mdl_given_name=Zoey", "mdl_family_name=Ng",
+                           "mdl_birth_date=1991-01-02", NULL };
+    j = screen1(f, T0, &it, bad2);
+    assert_int_equal(signal_count(j, "mdl_name_mismatch", NULL), -1);
+    assert_int_equal(it.score, 50);
+    assert_false(it.review);
+    free(j);
+    f->s = keep;
+    mdlg_screener_free(s2);
+}
+
+static void test_mdl_reuse(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    const char *tp = "mdl_device_key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    const char *a[] = { "claim_id=M1", "ssn=234-56-7890", "mdl_jurisdiction=CA",
+                        "mdl_document_number=D1", tp, NULL };
+    const char *b[] = { "claim_id=M2", "ssn=234-56-7891", "mdl_jurisdiction=US-CA",
+                        "mdl_document_number=d-1", NULL };
+    const char *c[] = { "claim_id=M3", "ssn=234-56-7890", "mdl_jurisdiction=US-CA",
+                        "mdl_document_number=D2", tp, NULL };
+    free(screen1(f, T0, &it, a));
+    char *j = screen1(f, T0 + 1, &it, b);
+    assert_int_equal(signal_count(j, "mdl_document_reuse", "mdl_document"), 2);
+    free(j);
+    j = screen1(f, T0 + 2, &it, c);   /* same device key, another document */
+    assert_int_equal(signal_count(j, "mdl_device_key_reuse", "mdl_device_key"), 2);
+    free(j);
+}
+
+static void test_bad_claims(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_claim c[3];
+    struct mdlg_screen_item it[3];
+    const char *ok[] = { "claim_id=G1", NULL };
+    const char *noid[] = { "ssn=123-45-6789", NULL };
+    const char *future[] = { "claim_id=G3", "filed_at=2099-01-01T00:00:00Z", NULL };
+    claim_set(&c[0], noid);
+    claim_set(&c[1], ok);
+    claim_set(&c[2], future);
+    memset(it, 0, sizeof it);
+    for (int i = 0; i < 3; i++)
+        it[i].claim = &c[i];
+    assert_int_equal(mdlg_screen_batch(f->s, it, 3, T0), MDLG_E_OK);
+    assert_int_equal(it[0].err, MDLG_E_CLAIM_INVALID);
+    assert_string_equal(it[0].bad_reason, "claim_id_missing");
+    assert_int_equal(it[1].err, MDLG_E_OK);
+    assert_non_null(it[1].json);
+    assert_int_equal(it[2].err, MDLG_E_CLAIM_INVALID);
+    assert_string_equal(it[2].bad_field, "filed_at");
+    char *res = NULL, cid[MDLG_LEDGER_CLAIM_ID_MAX + 1];
+    assert_int_equal(mdlg_ledger_get(f->l, it[1].id, T0, &res, cid), MDLG_E_OK);
+    assert_string_equal(res, it[1].json);
+    assert_string_equal(cid, "G1");
+    free(res);
+    assert_int_equal(mdlg_ledger_get(f->l, "nope", T0, &res, cid), MDLG_E_STORE_NOT_FOUND);
+    mdlg_screen_items_free(it, 3);
+}
+
+static void test_key_missing_and_rotation(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_config cfg = f->cfg;
+    mdlg_screener *s = NULL;
+    cfg.n_keys = 0;
+    assert_int_equal(mdlg_screener_new(&cfg, f->l, &s), MDLG_E_LEDGER_KEY_MISSING);
+    cfg.n_keys = 2;
+    cfg.keys[1] = cfg.keys[0];
+    assert_int_equal(mdlg_screener_new(&cfg, f->l, &s), MDLG_E_LEDGER_KEY_INVALID);
+    /* key 1 has history; rotate to [2, 1]: old history still counts, writes go under both */
+    struct mdlg_screen_item it;
+    const char *a[] = { "claim_id=R1", "given_name=Al", "family_name=X", "birth_date=1960-01-01",
+                        "ssn=345-67-8901", NULL };
+    const char *b[] = { "claim_id=R2", "given_name=Bo", "family_name=Y", "birth_date=1961-01-01",
+                        "ssn=345-67-8901", NULL };
+    const char *c[] = { "claim_id=R3", "given_name=Cy", "family_name=Z", "birth_date=1962-01-01",
+                        "ssn=345-67-8901", NULL };
+    free(screen1(f, T0, &it, a));
+    key_of(&cfg.keys[0], 2, 0x77);
+    key_of(&cfg.keys[1], 1, 0x42);
+    assert_int_equal(mdlg_screener_new(&cfg, f->l, &s), MDLG_E_OK);
+    mdlg_screener *old = f->s;
+    f->s = s;
+    char *j = screen1(f, T0 + 1, &it, b);
+    assert_int_equal(signal_count(j, "ssn_multiple_identities", "ssn"), 2);
+    assert_non_null(strstr(j, "\"key_id\":2"));
+    free(j);
+    mdlg_screener_free(s);
+    /* key 1 retired: key 2 alone knows R2 (dual-written), not R1 */
+    cfg.n_keys = 1;
+    assert_int_equal(mdlg_screener_new(&cfg, f->l, &s), MDLG_E_OK);
+    f->s = s;
+    j = screen1(f, T0 + 2, &it, c);
+    assert_int_equal(signal_count(j, "ssn_multiple_identities", "ssn"), 2);
+    free(j);
+    f->s = old;
+    mdlg_screener_free(s);
+}
+
+static void test_purge(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    const char *a[] = { "claim_id=P1", "ip=198.51.100.7", "ssn=456-78-9012", NULL };
+    char *j = screen1(f, T0, &it, a);
+    char id[MDLG_LEDGER_ID_LEN + 1];
+    memcpy(id, it.id, sizeof id);
+    free(j);
+    struct mdlg_ledger_purge_stats ps;
+    assert_int_equal(mdlg_ledger_purge(f->l, T0 + 179 * DAY, &ps), MDLG_E_OK);
+    assert_int_equal(ps.keys_deleted, 0);
+    assert_int_equal(mdlg_ledger_purge(f->l, T0 + 181 * DAY, &ps), MDLG_E_OK);
+    assert_int_equal(ps.keys_deleted, 2);     /* ip and ip_prefix: 180 days */
+    assert_int_equal(ps.screenings_deleted, 0);
+    char *res, cid[MDLG_LEDGER_CLAIM_ID_MAX + 1];
+    assert_int_equal(mdlg_ledger_get(f->l, id, T0 + 399 * DAY, &res, cid), MDLG_E_OK);
+    free(res);
+    assert_int_equal(mdlg_ledger_get(f->l, id, T0 + 400 * DAY, &res, cid), MDLG_E_STORE_NOT_FOUND);
+    assert_int_equal(mdlg_ledger_purge(f->l, T0 + 400 * DAY, &ps), MDLG_E_OK);
+    assert_int_equal(ps.keys_deleted, 1);
+    assert_int_equal(ps.screenings_deleted, 1);
+    struct mdlg_ledger_cluster cl[4];
+    size_t n = 9;
+    assert_int_equal(mdlg_ledger_clusters(f->l, T0, 0, 1, cl, 4, &n), MDLG_E_OK);
+    assert_int_equal(n, 0);
+}
+
+static void test_clusters(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    for (int i = 0; i < 4; i++) {
+        char id[32], ssn[32];
+        snprintf(id, sizeof id, "claim_id=L%d", i);
+        snprintf(ssn, sizeof ssn, "ssn=567-89-%04d", 1000 + i);
+        const char *kv[] = { id, ssn, "phone=415-555-2671", i < 2 ? "device_id=dev-1" : NULL, NULL };
+        free(screen1(f, T0 + i, &it, kv));
+    }
+    struct mdlg_ledger_cluster cl[8];
+    size_t n = 0;
+    assert_int_equal(mdlg_ledger_clusters(f->l, T0 + 10, 0, 2, cl, 8, &n), MDLG_E_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(cl[0].type, MDLG_IDENT_PHONE);
+    assert_int_equal(cl[0].claims, 4);
+    assert_int_equal(cl[0].identities, 4);
+    assert_int_equal(cl[0].n_sample, 4);
+    assert_int_equal(cl[1].type, MDLG_IDENT_DEVICE);
+    assert_int_equal(cl[1].claims, 2);
+    assert_int_equal(mdlg_ledger_clusters(f->l, T0 + 10, MDLG_IDENT_DEVICE, 2, cl, 8, &n), MDLG_E_OK);
+    assert_int_equal(n, 1);
+}
+
+/* ---- concurrency: threads with their own handles (two "instances") ---- */
+
+#define THREADS 4
+#define PER_THREAD 8
+
+struct worker {
+    struct fx *f;
+    int idx;
+    int counts[PER_THREAD];
+    mdlg_err err;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    mdlg_ledger *l = NULL;
+    mdlg_screener *s = NULL;
+    w->err = mdlg_ledger_open(w->f->db, NULL, T0, &l);
+    if (w->err == MDLG_E_OK)
+        w->err = mdlg_screener_new(&w->f->cfg, l, &s);
+    for (int i = 0; w->err == MDLG_E_OK && i < PER_THREAD; i++) {
+        char id[32], ssn[32];
+        struct mdlg_claim c;
+        snprintf(id, sizeof id, "claim_id=T%d-%d", w->idx, i);
+        snprintf(ssn, sizeof ssn, "ssn=678-90-%04d", w->idx * 100 + i + 1);
+        const char *kv[] = { id, ssn, "device_id=shared-device", NULL };
+        claim_set(&c, kv);
+        struct mdlg_screen_item it = { .claim = &c };
+        w->err = mdlg_screen_batch(s, &it, 1, T0 + 5);
+        w->counts[i] = w->err == MDLG_E_OK ? signal_count(it.json, "device_fanout", "device") : -2;
+        free(it.json);
+    }
+    mdlg_screener_free(s);
+    mdlg_ledger_close(l);
+    return NULL;
+}
+
+static void test_concurrent_same_key(void **state)
+{
+    struct fx *f = *state;
+    pthread_t t[THREADS];
+    struct worker w[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        w[i] = (struct worker){ .f = f, .idx = i };
+        assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    /* every screening saw all those committed before it: counts are exactly 1..N */
+    int seen[THREADS * PER_THREAD + 1] = { 0 };
+    for (int i = 0; i < THREADS; i++) {
+        assert_int_equal(w[i].err, MDLG_E_OK);
+        for (int j = 0; j < PER_THREAD; j++) {
+            int c = w[i].counts[j] < 0 ? 1 : w[i].counts[j];
+            assert_true(c >= 1 && c <= THREADS * PER_THREAD);
+            seen[c]++;
+        }
+    }
+    for (int c = 1; c <= THREADS * PER_THREAD; c++)
+        assert_int_equal(seen[c], 1);
+}
+
+/* ---- no plaintext at rest ---- */
+
+static bool file_has(const char *path, const char *needle)
+{
+    size_t n = 0;
+    uint8_t *buf = mdlg_test_read_file(path, &n);
+    bool hit = buf != NULL && memmem(buf, n, needle, strlen(needle)) != NULL;
+    free(buf);
+    return hit;
+}
+
+static void test_no_plaintext(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_screen_item it;
+    const char *kv[] = { "claim_id=Z1", "ssn=789-01-2345", "email=Plain.Text+x@gmail.com",
+                         "phone=+1 (212) 555-0147", "bank_routing=011000015",
+                         "bank_account=55501234", "address_line=77 Sunset Boulevard",
+                         "address_zip=90028", "ip=203.0.113.77", "device_id=dev-secret-77",
+                         "given_name=Quincy", "family_name=Plainview", "birth_date=1955-05-05",
+                         NULL };
+    free(screen1(f, T0, &it, kv));
+    const char *needles[] = { "789012345", "789-01-2345", "plaintext@gmail.com", "Plain.Text",
+                              "PLAINTEXT", "2125550147", "55501234", "SUNSET", "Sunset",
+                              "203.0.113.77", "dev-secret-77", "QUINCY", "Quincy", "Plainview",
+                              "PLAINVIEW", "1955-05-05" };
+    char wal[128];
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++) {
+        assert_false(file_has(f->db, needles[i]));
+        assert_false(file_has(wal, needles[i]));
+    }
+    assert_true(file_has(f->db, "Z1") || file_has(wal, "Z1"));   /* the search can hit */
+}
+
+int main(void)
+{
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_gmail_aliases),    T(test_ssn_identities_and_states),
+        T(test_bank_fanout_and_velocity), T(test_score_and_recommendation),
+        T(test_mdl_reuse),        T(test_bad_claims),
+        T(test_key_missing_and_rotation), T(test_purge),
+        T(test_clusters),         T(test_concurrent_same_key),
+        T(test_no_plaintext),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
