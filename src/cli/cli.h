@@ -20,6 +20,7 @@ int mdlg_cmd_serve(int argc, char **argv);
 int mdlg_cmd_trust(int argc, char **argv);
 int mdlg_cmd_coverage(int argc, char **argv);
 int mdlg_cmd_wallet(int argc, char **argv);
+int mdlg_cmd_screen(int argc, char **argv);
 
 /* Reads a whole file ("-" = stdin), at most `max` bytes (+1 to detect overflow). */
 mdlg_err mdlg_cli_read_file(const char *path, size_t max, uint8_t **out, size_t *len);

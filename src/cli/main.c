@@ -21,6 +21,7 @@ static const struct command commands[] = {
     { "trust", mdlg_cmd_trust, "trust lists: sync pinned roots, list anchors, import a VICAL" },
     { "coverage", mdlg_cmd_coverage, "mDL coverage of the 56 US jurisdictions, fallbacks" },
     { "wallet", mdlg_cmd_wallet, "test wallet: answer a presentation request (wallet respond)" },
+    { "screen", mdlg_cmd_screen, "screen claims (CSV) against the identifier ledger; purge" },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

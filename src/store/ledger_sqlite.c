@@ -23,19 +23,20 @@ static const char *const migrations[] = {
     " expires_at INTEGER NOT NULL,"
     " result TEXT NOT NULL);"
     "CREATE INDEX ledger_screenings_expires ON ledger_screenings(expires_at);"
+    /* Clustered by key: a lookup is one range scan; identity/person/aux are
+     * 16-byte prefixes of their keyed hashes (only distinct counts use them). */
     "CREATE TABLE ledger_keys ("
-    " screening_id TEXT NOT NULL,"
     " type INTEGER NOT NULL,"
     " key_id INTEGER NOT NULL,"
     " hash BLOB NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " screening_id TEXT NOT NULL,"
     " identity BLOB NOT NULL,"
     " person BLOB,"
     " aux BLOB,"
     " state TEXT,"
-    " created_at INTEGER NOT NULL,"
-    " expires_at INTEGER NOT NULL);"
-    "CREATE INDEX ledger_keys_lookup ON ledger_keys(type, key_id, hash, created_at);"
-    "CREATE INDEX ledger_keys_expires ON ledger_keys(expires_at);",
+    " expires_at INTEGER NOT NULL,"
+    " PRIMARY KEY (type, key_id, hash, created_at, screening_id)) WITHOUT ROWID;",
 };
 #define LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -52,7 +53,7 @@ const char *const mdlg__lq_sql[LQ_COUNT] = {
         "  UNION ALL SELECT ?6, ?7, ?8, ?10, ?5)",
     [LQ_RELATED] =
         "SELECT screening_id FROM ledger_keys WHERE type = ?1 AND key_id = ?2 AND hash = ?3"
-        " AND created_at > ?4 AND expires_at > ?5 ORDER BY created_at DESC, rowid DESC LIMIT ?6",
+        " AND created_at > ?4 AND expires_at > ?5 ORDER BY created_at DESC, screening_id DESC LIMIT ?6",
     [LQ_KEY_INSERT] =
         "INSERT INTO ledger_keys (screening_id, type, key_id, hash, identity, person, aux,"
         " state, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -231,8 +232,11 @@ mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_opt
         return MDLG_E_NO_MEMORY;
     for (unsigned i = 0; err == MDLG_E_OK && i < opt->pool_size; i++) {
         err = mdlg__sq_open_file(path, opt->busy_timeout_ms, &st->conns[i].db);
-        if (err == MDLG_E_OK)
+        if (err == MDLG_E_OK) {   /* the lookups are random reads: a larger page cache */
             st->n = i + 1;
+            err = mdlg__sq_err(sqlite3_exec(st->conns[i].db, "PRAGMA cache_size=-65536",
+                                            NULL, NULL, NULL));
+        }
         if (err == MDLG_E_OK && i == 0)
             err = migrate(st->conns[0].db, now);
         st->free_list[i] = &st->conns[i];

@@ -13,10 +13,13 @@
 
 #include "store/ledger_sqlite.h"
 
+/* identity, person and aux are stored as 16-byte prefixes (distinct counts only). */
+#define SIDE 16
+
 static void bind_hash(sqlite3_stmt *st, int i, const uint8_t *h, bool present)
 {
     if (present)
-        sqlite3_bind_blob(st, i, h, MDLG_LEDGER_HASH, SQLITE_STATIC);
+        sqlite3_bind_blob(st, i, h, SIDE, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }
@@ -60,7 +63,7 @@ static mdlg_err key_stats(struct lq_conn *c, const struct mdlg_ledger_key *k, in
     bind_key(st, k);
     sqlite3_bind_int64(st, 4, now - k->window_s);
     sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_blob(st, 6, k->identity, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    bind_hash(st, 6, k->identity, true);
     bind_hash(st, 7, k->person, k->has_person);
     if (k->state[0])
         sqlite3_bind_text(st, 8, k->state, -1, SQLITE_STATIC);
@@ -90,7 +93,7 @@ static mdlg_err insert_key(struct lq_conn *c, const struct mdlg_ledger_entry *e,
     sqlite3_bind_int(st, 2, k->type);
     sqlite3_bind_int(st, 3, k->key_id);
     sqlite3_bind_blob(st, 4, k->hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 5, k->identity, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    bind_hash(st, 5, k->identity, true);
     bind_hash(st, 6, k->person, k->has_person);
     bind_hash(st, 7, k->aux, k->has_aux);
     if (k->state[0])

@@ -1,0 +1,62 @@
+/*
+ * screen_setup.c - opening the ledger and the screener from configuration,
+ * shared by `mdlgate screen` and `mdlgate serve` (see screen_setup.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "screen_setup.h"
+
+const char *mdlg_cli_screen_config_path(const char *given, const char *data_dir, char *buf,
+                                        size_t len)
+{
+    struct stat st;
+    if (given != NULL && *given)
+        return given;
+    if (getenv("MDLGATE_SCREENING_CONFIG") && *getenv("MDLGATE_SCREENING_CONFIG"))
+        return getenv("MDLGATE_SCREENING_CONFIG");
+    snprintf(buf, len, "%s/screening.json", data_dir);
+    return stat(buf, &st) == 0 ? buf : NULL;
+}
+
+mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t now,
+                              struct mdlg_cli_screen *out, char *err, size_t errlen)
+{
+    struct mdlg_screen_config *c = calloc(1, sizeof *c);
+    mdlg_err e = c ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+    memset(out, 0, sizeof *out);
+    if (e == MDLG_E_OK)
+        mdlg_screen_config_defaults(c);
+    if (e == MDLG_E_OK && config != NULL)
+        e = mdlg_screen_config_load(c, config, err, errlen);
+    if (e == MDLG_E_OK)
+        e = mdlg_screen_config_apply_env(c, err, errlen);
+    if (e == MDLG_E_OK && c->n_keys == 0) {
+        snprintf(err, errlen, "no ledger key: set \"keys\" in the screening configuration or "
+                              "MDLGATE_LEDGER_KEY=ID:HEX64 (there is no default key)");
+        e = MDLG_E_LEDGER_KEY_MISSING;
+    }
+    if (e == MDLG_E_OK && c->ledger_url[0] == '\0')
+        snprintf(c->ledger_url, sizeof c->ledger_url, "%s/ledger.db", data_dir);
+    if (e == MDLG_E_OK && (e = mdlg_ledger_open(c->ledger_url, NULL, now, &out->ledger)))
+        snprintf(err, errlen, "ledger %s: %s", c->ledger_url, mdlg_err_name(e));
+    if (e == MDLG_E_OK && (e = mdlg_screener_new(c, out->ledger, &out->screener)))
+        snprintf(err, errlen, "screener: %s", mdlg_err_name(e));
+    if (c != NULL) {
+        sodium_memzero_cfg(c);
+        free(c);
+    }
+    if (e != MDLG_E_OK)
+        mdlg_cli_screen_close(out);
+    return e;
+}
+
+void mdlg_cli_screen_close(struct mdlg_cli_screen *s)
+{
+    mdlg_screener_free(s->screener);
+    mdlg_ledger_close(s->ledger);
+    s->screener = NULL;
+    s->ledger = NULL;
+}
