@@ -281,7 +281,7 @@ mdlg_err mdlg_ident_date(const char *in, size_t len, char out[11], const char **
     if (y < 1850 || y > 2100 || m < 1 || m > 12 || d < 1 ||
         d > mdays[m - 1] + (m == 2 && leap(y)))
         return INVALID("date_out_of_range");
-    snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+    snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m % 100, d % 100);   /* ranges checked above */
     return MDLG_E_OK;
 }
 
