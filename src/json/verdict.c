@@ -283,14 +283,33 @@ static json_t *revocation_json(const struct mdlg_doc_result *r)
 }
 
 /*
- * The coverage entries as JSON, built once (the table is immutable) and
- * shared by every verdict: a verdict takes a reference, so building the
- * 4 KB entry costs nothing per call (jansson's reference counts are atomic
- * and dumping only reads). Never freed, like the built-in table.
+ * The coverage entries as verdicts carry them (a brief form: status,
+ * wallets, TSA, fallback), built once (the table is immutable) and shared by
+ * every verdict: a verdict takes a reference, so it costs nothing per call
+ * (jansson's reference counts are atomic and dumping only reads). Never
+ * freed, like the built-in table.
  */
 static pthread_once_t cov_once = PTHREAD_ONCE_INIT;
 static const struct mdlg_coverage *cov_table;
 static json_t **cov_json;
+
+/* Members a verdict carries; the full entry (notes, sources) is GET /v1/coverage/{code}. */
+static const char *const cov_brief_keys[] = {
+    "code", "name", "mdl_status", "apple_wallet", "google_wallet", "samsung_wallet",
+    "tsa_accepted", "online_18013_7", "fallback", "as_of",
+};
+
+static json_t *coverage_brief(const struct mdlg_cov_entry *e)
+{
+    json_t *full = mdlg_coverage_entry_json(e), *o = json_object();
+    for (size_t i = 0; full && o && i < sizeof cov_brief_keys / sizeof cov_brief_keys[0]; i++) {
+        json_t *v = json_object_get(full, cov_brief_keys[i]);
+        if (v != NULL)
+            json_object_set(o, cov_brief_keys[i], v);
+    }
+    json_decref(full);
+    return o;
+}
 
 static void cov_build(void)
 {
@@ -300,7 +319,7 @@ static void cov_build(void)
     size_t n = mdlg_coverage_count(t);
     json_t **a = calloc(n ? n : 1, sizeof *a);
     for (size_t i = 0; a && i < n; i++)
-        a[i] = mdlg_coverage_entry_json(mdlg_coverage_at(t, i));
+        a[i] = coverage_brief(mdlg_coverage_at(t, i));
     cov_json = a;
     cov_table = a ? t : NULL;
 }

@@ -35,15 +35,17 @@ verdict() {
 q() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 "$M" coverage >"$tmp/cov.json" || { bad "mdlgate coverage exited $?"; exit 1; }
-entry() { python3 -c 'import json,sys; print(json.dumps([e for e in json.load(open(sys.argv[1]))["jurisdictions"] if e["code"] == sys.argv[2]][0], sort_keys=True))' "$tmp/cov.json" "$1"; }
+# The brief form a verdict carries: these members of the data's entry, nothing else.
+BRIEF='["code", "name", "mdl_status", "apple_wallet", "google_wallet", "samsung_wallet", "tsa_accepted", "online_18013_7", "fallback", "as_of"]'
+entry() { python3 -c 'import json,sys; e=[e for e in json.load(open(sys.argv[1]))["jurisdictions"] if e["code"] == sys.argv[2]][0]; print(json.dumps({k: e[k] for k in json.loads(sys.argv[3])}, sort_keys=True))' "$tmp/cov.json" "$1" "$BRIEF"; }
 doc_cov() { q "$1" 'json.dumps(j["documents"][0]["coverage"], sort_keys=True)'; }
 
-# California: the data says live, and the verdict carries exactly the data's entry
+# California: the data says live, and the verdict carries the brief form of the data's entry
 verdict ca --state CA
 check "US-CA presentation verifies" '[ "$(q $tmp/ca.json "j[\"valid\"], j[\"documents\"][0][\"jurisdiction\"]")" = "(True, '"'"'US-CA'"'"')" ]'
 check "the data says US-CA is live" '[ "$(entry US-CA | q /dev/stdin "j[\"mdl_status\"]")" = live ]'
 check "US-CA verdict: coverage.mdl_status live" '[ "$(q $tmp/ca.json "j[\"documents\"][0][\"coverage\"][\"mdl_status\"]")" = live ]'
-check "US-CA verdict: coverage is the data's whole US-CA entry" '[ "$(doc_cov $tmp/ca.json)" = "$(entry US-CA)" ]'
+check "US-CA verdict: coverage is the brief form of the data's US-CA entry" '[ "$(doc_cov $tmp/ca.json)" = "$(entry US-CA)" ]'
 
 # a jurisdiction without a program (the first with mdl_status none in the data)
 none=$(q "$tmp/cov.json" '[e["code"] for e in j["jurisdictions"] if e["mdl_status"] == "none" and e["kind"] == "state"][0]')
