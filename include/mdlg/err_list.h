@@ -175,6 +175,7 @@ X(LEDGER_KEY_INVALID, 871)        /* a ledger key is not 32 bytes (64 hex), or i
 X(IDENT_INVALID, 872)             /* an identifier does not normalise (the detail names the field, not the value) */
 X(CLAIM_INVALID, 873)             /* a claim lacks claim_id, or a CSV row is malformed (HTTP 400) */
 X(SCREEN_CONFIG_INVALID, 874)     /* the screening configuration does not parse or is out of range */
+X(SCREENING_DISABLED, 875)        /* screening is not configured on this server (HTTP 503) */
 
 /* --- 9xx: could not verify --- */
 X(NO_MEMORY, 901)

@@ -46,6 +46,8 @@ struct mdlg_api_config {
     char store_url[MDLG_API_URL_MAX];       /* request store (mdlg/store.h URL); "" =
                                                sqlite:DATA_DIR/mdlgate.db. postgres://...
                                                lets several instances share one database */
+    char screening_config[MDLG_API_PATH_MAX]; /* screening config file (mdlg/screen.h); "" =
+                                               MDLGATE_SCREENING_CONFIG or DATA_DIR/screening.json */
     uint8_t key_hashes[MDLG_API_MAX_KEYS][32];   /* SHA-256 of each accepted API key */
     size_t n_keys;
     char origins[MDLG_API_MAX_ORIGINS][MDLG_API_ORIGIN_MAX];  /* CORS allow-list */
@@ -68,6 +70,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c);
 /*
  * Reads a JSON config file over *c. Members (all optional): listen, anchors
  * [paths], trust_dir, data_dir, web_dir, public_url, store_key_file, store_url,
+ * screening_config,
  * api_key_sha256 [64-hex strings],
  * cors_origins [origins], policy, clock_skew, max_body, connection_memory_limit,
  * threads, connection_limit, per_ip_connection_limit, connection_timeout,
@@ -82,7 +85,7 @@ mdlg_err mdlg_api_config_load_file(struct mdlg_api_config *c, const char *path,
  * Applies the environment: MDLGATE_LISTEN, MDLGATE_API_KEYS (comma-separated
  * keys, hashed here; added to the configured ones), MDLGATE_DATA_DIR,
  * MDLGATE_TRUST_DIR, MDLGATE_ANCHORS (comma-separated files, added),
- * MDLGATE_PUBLIC_URL, MDLGATE_STORE_KEY_FILE,
+ * MDLGATE_PUBLIC_URL, MDLGATE_STORE_KEY_FILE, MDLGATE_SCREENING_CONFIG,
  * MDLGATE_CORS_ORIGINS (comma-separated, added), MDLGATE_POLICY,
  * MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1).
  * USAGE with errbuf set for a bad value.
@@ -132,6 +135,23 @@ typedef struct mdlg_api_server mdlg_api_server;
  */
 mdlg_err mdlg_api_server_start(mdlg_api_snapshot *snap, mdlg_api_server **out,
                                char *errbuf, size_t errlen) MDLG_WARN_UNUSED;
+
+struct mdlg_screener;
+struct mdlg_ledger;
+
+/* What the server uses besides its snapshot and its request store (borrowed). */
+struct mdlg_api_services {
+    struct mdlg_screener *screener;   /* NULL: screening is off (its routes answer 503) */
+    struct mdlg_ledger *ledger;       /* the screener's ledger (lookups, clusters) */
+};
+
+/*
+ * As mdlg_api_server_start, with services (NULL = none). They must outlive
+ * the server (close them after mdlg_api_server_stop).
+ */
+mdlg_err mdlg_api_server_start_with(mdlg_api_snapshot *snap, const struct mdlg_api_services *svc,
+                                    mdlg_api_server **out, char *errbuf,
+                                    size_t errlen) MDLG_WARN_UNUSED;
 
 /* The bound port (useful with port 0). */
 uint16_t mdlg_api_server_port(const mdlg_api_server *s);

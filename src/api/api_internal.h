@@ -62,6 +62,7 @@ struct mdlg_api_route {
     unsigned flags;                /* enum mdlg_api_route_flag */
     mdlg_api_handler handler;
     mdlg_api_origin_fn origin_ok;  /* NULL: only the configured cors_origins */
+    size_t max_body;               /* 0: max_body of the config; else the smaller of the two */
 };
 
 struct mdlg_api_route_group {
@@ -74,6 +75,7 @@ extern const struct mdlg_api_route_group mdlg_api_routes_core;
 extern const struct mdlg_api_route_group mdlg_api_routes_verify;
 extern const struct mdlg_api_route_group mdlg_api_routes_requests;
 extern const struct mdlg_api_route_group mdlg_api_routes_coverage;
+extern const struct mdlg_api_route_group mdlg_api_routes_screenings;
 
 #define MDLG_API_MAX_ROUTES 64
 #define MDLG_API_MAX_PARAMS 4
@@ -154,6 +156,9 @@ mdlg_err mdlg_api_store_open(const struct mdlg_api_config *c, int64_t now,
                              struct mdlg_store **out, char *err, size_t errlen) MDLG_WARN_UNUSED;
 /* The server's store, NULL if it could not be opened. */
 struct mdlg_store *mdlg_api_store(const struct mdlg_api_req *r);
+
+/* The server's services (screener, ledger); members NULL when not configured. */
+const struct mdlg_api_services *mdlg_api_services(const struct mdlg_api_req *r);
 
 /* HTTP status for an error code. */
 unsigned mdlg_api_status_for(mdlg_err e);

@@ -21,6 +21,7 @@ static const struct mdlg_api_route_group *const groups[] = {
     &mdlg_api_routes_verify,
     &mdlg_api_routes_requests,
     &mdlg_api_routes_coverage,
+    &mdlg_api_routes_screenings,
     &mdlg_api_routes_core,
 };
 

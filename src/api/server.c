@@ -39,7 +39,13 @@ struct mdlg_api_server {
     atomic_long in_flight;
     uint16_t port;
     mdlg_store *store;             /* NULL if it could not be opened (readiness says so) */
+    struct mdlg_api_services svc;  /* borrowed; fixed before the daemon starts */
 };
+
+const struct mdlg_api_services *mdlg_api_services(const struct mdlg_api_req *r)
+{
+    return &r->srv->svc;
+}
 
 mdlg_store *mdlg_api_store(const struct mdlg_api_req *r)
 {
@@ -98,6 +104,7 @@ unsigned mdlg_api_status_for(mdlg_err e)
     case MDLG_E_STORE_EXPIRED: return MHD_HTTP_GONE;
     case MDLG_E_STORE_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case MDLG_E_STORE_SCHEMA_TOO_NEW: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case MDLG_E_SCREENING_DISABLED: return MHD_HTTP_SERVICE_UNAVAILABLE;
     default: return mdlg_err_is_internal(e) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST;
     }
 }
@@ -247,10 +254,19 @@ static bool authorized(const struct mdlg_api_req *r)
     return n > 0 && n <= 512 && mdlg_api_snapshot_key_ok(r->snap, h, n);
 }
 
+/* Body bytes this request may send: 0 without MDLG_ROUTE_BODY, else max_body or the route's own
+   smaller limit. */
+static size_t body_limit(const struct mdlg_api_req *r)
+{
+    const struct mdlg_api_route *rt = r->match.route;
+    size_t max = (rt->flags & MDLG_ROUTE_BODY) ? r->snap->cfg.max_body : 0;
+    return rt->max_body && rt->max_body < max ? rt->max_body : max;
+}
+
 /* Content-Length against the limit; sizes the body buffer. */
 static void check_length(struct mdlg_api_req *r)
 {
-    size_t max = (r->match.route->flags & MDLG_ROUTE_BODY) ? r->snap->cfg.max_body : 0;
+    size_t max = body_limit(r);
     const char *cl = mdlg_api_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
     unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
     if (n > max) {
@@ -282,7 +298,7 @@ static void precheck(struct mdlg_api_req *r)
 /* Keeps data up to the limit; returns false to cut the connection. */
 static bool body_append(struct mdlg_api_req *r, const char *data, size_t n)
 {
-    size_t max = (r->match.route->flags & MDLG_ROUTE_BODY) ? r->snap->cfg.max_body : 0;
+    size_t max = body_limit(r);
     r->body_seen += n;
     if (r->body_seen > max) {
         r->body_too_large = true;
@@ -308,8 +324,7 @@ static void run_handler(struct mdlg_api_req *r)
 {
     if (r->body_too_large) {
         mdlg_api_reply_error(r, MDLG_E_LIMIT_BODY_SIZE, "request body larger than %zu bytes",
-                             (r->match.route->flags & MDLG_ROUTE_BODY) ? r->snap->cfg.max_body
-                                                                       : (size_t)0);
+                             body_limit(r));
         return;
     }
     r->match.route->handler(r);
@@ -500,6 +515,12 @@ static struct MHD_Daemon *start_daemon(struct mdlg_api_server *s, const struct m
 mdlg_err mdlg_api_server_start(mdlg_api_snapshot *snap, mdlg_api_server **out, char *errbuf,
                                size_t errlen)
 {
+    return mdlg_api_server_start_with(snap, NULL, out, errbuf, errlen);
+}
+
+mdlg_err mdlg_api_server_start_with(mdlg_api_snapshot *snap, const struct mdlg_api_services *svc,
+                                    mdlg_api_server **out, char *errbuf, size_t errlen)
+{
     struct sockaddr_storage ss;
     socklen_t sl;
     const struct mdlg_api_config *c = &snap->cfg;
@@ -515,6 +536,8 @@ mdlg_err mdlg_api_server_start(mdlg_api_snapshot *snap, mdlg_api_server **out, c
     }
     pthread_mutex_init(&s->lock, NULL);
     s->snap = snap;
+    if (svc != NULL)
+        s->svc = *svc;
     char serr[MDLG_API_PATH_MAX + 128] = "";
     if (mdlg_api_store_open(c, time(NULL), &s->store, serr, sizeof serr) != MDLG_E_OK) {
         s->store = NULL;

@@ -12,10 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
 #include "cli.h"
+#include "screen_setup.h"
 
 #define CMD "serve"
 
@@ -24,7 +26,8 @@ static const char serve_help[] =
 "                     [--data-dir DIR] [--web-dir DIR] [--check]\n"
 "\n"
 "Runs the HTTP service (see web/openapi.yaml, served at /openapi.yaml):\n"
-"  GET /healthz, GET /readyz, GET /metrics, POST /v1/verify, GET /openapi.yaml, GET / (web/).\n"
+"  GET /healthz, GET /readyz, GET /metrics, POST /v1/verify, GET /openapi.yaml, GET / (web/),\n"
+"  POST /v1/screenings, GET /v1/screenings/{id}, GET /v1/clusters (when screening is on).\n"
 "Every /v1/ call needs an API key: Authorization: Bearer <key>.\n"
 "\n"
 "Options (each overrides the config file and the environment)\n"
@@ -55,6 +58,11 @@ static const char serve_help[] =
 "  \"connection_timeout\": 15         seconds before an idle or slow connection is dropped\n"
 "  \"drain_timeout\": 30              seconds SIGTERM waits for requests in flight\n"
 "  \"log_requests\": true             one JSON line per request on stderr\n"
+"  \"screening_config\": \"screening.json\"  claim screening (README \"Screening claims\"); it\n"
+"                                   is on when this file, MDLGATE_SCREENING_CONFIG,\n"
+"                                   DATA_DIR/screening.json, MDLGATE_LEDGER_KEY or\n"
+"                                   MDLGATE_LEDGER_URL is present; then a ledger key is\n"
+"                                   required (no key: serve does not start)\n"
 "\n"
 "Environment\n"
 "  MDLGATE_CONFIG        config file (instead of DATA_DIR/config.json)\n"
@@ -65,6 +73,9 @@ static const char serve_help[] =
 "  MDLGATE_TRUST_DIR     as --trust-dir\n"
 "  MDLGATE_STORE_URL     as store_url (keeps a password out of the config file)\n"
 "  MDLGATE_STORE_KEY_FILE  as store_key_file\n"
+"  MDLGATE_SCREENING_CONFIG  as screening_config\n"
+"  MDLGATE_LEDGER_KEY    ID:HEX64[,ID:HEX64] ledger hashing keys (turns screening on)\n"
+"  MDLGATE_LEDGER_URL    the screening ledger (default DATA_DIR/ledger.db)\n"
 "  MDLGATE_CORS_ORIGINS  comma-separated origins (added)\n"
 "  MDLGATE_POLICY, MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1)\n"
 "\n"
@@ -237,30 +248,52 @@ static int signal_loop(const struct serve_args *a, mdlg_api_server *srv, const s
     }
 }
 
-static int check_only(mdlg_api_snapshot *snap)
+/*
+ * Opens the screener when screening is configured (README "Screening claims"):
+ * a screening config file, MDLGATE_LEDGER_KEY or MDLGATE_LEDGER_URL. Then a
+ * missing or bad key is an error. *on says whether it is configured.
+ */
+static mdlg_err open_screening(const struct mdlg_api_config *c, struct mdlg_cli_screen *out,
+                               bool *on, char *err, size_t errlen)
+{
+    char buf[MDLG_API_PATH_MAX + 32];
+    const char *path = mdlg_cli_screen_config_path(
+        c->screening_config[0] ? c->screening_config : NULL, c->data_dir, buf, sizeof buf);
+    const char *key = getenv("MDLGATE_LEDGER_KEY"), *url = getenv("MDLGATE_LEDGER_URL");
+    memset(out, 0, sizeof *out);
+    *on = path != NULL || (key && *key) || (url && *url);
+    if (!*on)
+        return MDLG_E_OK;
+    char why[400] = "";
+    mdlg_err e = mdlg_cli_screen_open(path, c->data_dir, (int64_t)time(NULL), out, why,
+                                      sizeof why);
+    if (e != MDLG_E_OK)
+        snprintf(err, errlen, "screening is configured (%s) but cannot start: %s: %s",
+                 path ? path : key && *key ? "MDLGATE_LEDGER_KEY" : "MDLGATE_LEDGER_URL",
+                 mdlg_err_name(e), why);
+    return e;
+}
+
+static int check_only(mdlg_api_snapshot *snap, bool screening)
 {
     const struct mdlg_api_config *c = mdlg_api_snapshot_config(snap);
-    printf("config: %s\nlisten: %s\ntrust anchors: %zu\nAPI keys: %zu\nCORS origins: %zu\n",
+    printf("config: %s\nlisten: %s\ntrust anchors: %zu\nAPI keys: %zu\nCORS origins: %zu\n"
+           "screening: %s\n",
            c->config_file[0] ? c->config_file : "(none)", c->listen,
-           mdlg_api_snapshot_anchor_count(snap), c->n_keys, c->n_origins);
+           mdlg_api_snapshot_anchor_count(snap), c->n_keys, c->n_origins,
+           screening ? "on" : "off");
     mdlg_api_snapshot_release(snap);
     return 0;
 }
 
-int mdlg_cmd_serve(int argc, char **argv)
+/* Starts the daemon and waits for SIGTERM; returns the exit status. */
+static int run(const struct serve_args *a, mdlg_api_snapshot *snap,
+               const struct mdlg_cli_screen *scr)
 {
-    struct serve_args a = { 0 };
     char err[512] = "";
-    mdlg_api_snapshot *snap = NULL;
     mdlg_api_server *srv = NULL;
     sigset_t set;
-    int rc = parse_args(argc, argv, &a);
-    if (rc >= 0)
-        return rc;
-    if (build_snapshot(&a, &snap, err, sizeof err) != MDLG_E_OK)
-        return mdlg_cli_error(CMD, "%s", err), 2;
-    if (a.check)
-        return check_only(snap);
+    struct mdlg_api_services svc = { scr->screener, scr->ledger };
     unsigned drain_s = mdlg_api_snapshot_config(snap)->drain_s;
     /* block the signals in every thread (the pool inherits the mask); sigwait takes them */
     sigemptyset(&set);
@@ -270,8 +303,32 @@ int mdlg_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     mdlg_api_snapshot *first = snap;
-    if (mdlg_api_server_start(snap, &srv, err, sizeof err) != MDLG_E_OK)
+    if (mdlg_api_server_start_with(snap, &svc, &srv, err, sizeof err) != MDLG_E_OK)
         return mdlg_cli_error(CMD, "%s", err), 2;
     report_start(first, mdlg_api_server_port(srv));
-    return signal_loop(&a, srv, &set, drain_s);
+    if (scr->screener == NULL)
+        mdlg_api_log_event("screening_off", "the screening routes answer 503 "
+                                            "SCREENING_DISABLED (see README \"Screening claims\")");
+    return signal_loop(a, srv, &set, drain_s);
+}
+
+int mdlg_cmd_serve(int argc, char **argv)
+{
+    struct serve_args a = { 0 };
+    struct mdlg_cli_screen scr;
+    char err[1024] = "";
+    mdlg_api_snapshot *snap = NULL;
+    bool screening = false;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    if (build_snapshot(&a, &snap, err, sizeof err) != MDLG_E_OK)
+        return mdlg_cli_error(CMD, "%s", err), 2;
+    if (open_screening(mdlg_api_snapshot_config(snap), &scr, &screening, err, sizeof err)) {
+        mdlg_api_snapshot_release(snap);
+        return mdlg_cli_error(CMD, "%s", err), 2;
+    }
+    rc = a.check ? check_only(snap, screening) : run(&a, snap, &scr);
+    mdlg_cli_screen_close(&scr);
+    return rc;
 }
