@@ -9,7 +9,7 @@ static const struct {
     const char *name;
     struct mdlg_signal_cfg def;   /* weight, threshold, window, hard */
 } catalogue[MDLG_SIG_COUNT] = {
-    [MDLG_SIG_EMAIL_MAILBOX_SHARED] = { "email_mailbox_shared", { 40, 2, 365 * DAY, false } },
+    [MDLG_SIG_EMAIL_MAILBOX_SHARED] = { "email_mailbox_shared", { 50, 2, 365 * DAY, false } },
     [MDLG_SIG_SSN_MULTIPLE_IDENTITIES] = { "ssn_multiple_identities", { 60, 2, 365 * DAY, true } },
     [MDLG_SIG_SSN_MULTIPLE_STATES] = { "ssn_multiple_states", { 50, 2, 365 * DAY, true } },
     [MDLG_SIG_BANK_ACCOUNT_FANOUT] = { "bank_account_fanout", { 40, 2, 365 * DAY, false } },

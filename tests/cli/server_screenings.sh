@@ -16,8 +16,7 @@ JSONH=(-H "Content-Type: application/json")
 LKEY=7:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$TMP/conf"
 cat >"$TMP/conf/screening.json" <<JSON
-{"ledger": "ledger.db", "review_threshold": 50,
- "signals": {"email_mailbox_shared": {"weight": 50}}}
+{"ledger": "ledger.db"}
 JSON
 
 # --- screening configured, key missing or malformed: serve refuses to start ---
