@@ -22,6 +22,7 @@
 #include <stdbool.h>
 
 #include "mdlg/err.h"
+#include "mdlg/mdoc.h"
 #include "mdlg/trust.h"
 
 #define MDLG_API_MAX_ANCHORS 64
@@ -54,6 +55,8 @@ struct mdlg_api_config {
     size_t n_origins;
     enum mdlg_policy policy;                /* default for /v1/verify */
     int64_t clock_skew;                     /* seconds tolerated on MSO validity */
+    enum mdlg_revocation_policy revocation; /* no CRL / status list: fail-open (default) or
+                                               fail-closed, for every verification */
     size_t max_body;                        /* request body bytes (413 beyond) */
     size_t conn_memory;                     /* MHD_OPTION_CONNECTION_MEMORY_LIMIT */
     unsigned threads;                       /* 0: one per online core */
@@ -72,7 +75,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c);
  * [paths], trust_dir, data_dir, web_dir, public_url, store_key_file, store_url,
  * screening_config,
  * api_key_sha256 [64-hex strings],
- * cors_origins [origins], policy, clock_skew, max_body, connection_memory_limit,
+ * cors_origins [origins], policy, revocation ("fail-open"|"fail-closed"), clock_skew, max_body, connection_memory_limit,
  * threads, connection_limit, per_ip_connection_limit, connection_timeout,
  * drain_timeout, log_requests. Relative paths are taken relative to the
  * file's directory. Unknown members, wrong types or values out of range are
@@ -86,7 +89,7 @@ mdlg_err mdlg_api_config_load_file(struct mdlg_api_config *c, const char *path,
  * keys, hashed here; added to the configured ones), MDLGATE_DATA_DIR,
  * MDLGATE_TRUST_DIR, MDLGATE_ANCHORS (comma-separated files, added),
  * MDLGATE_PUBLIC_URL, MDLGATE_STORE_KEY_FILE, MDLGATE_SCREENING_CONFIG,
- * MDLGATE_CORS_ORIGINS (comma-separated, added), MDLGATE_POLICY,
+ * MDLGATE_CORS_ORIGINS (comma-separated, added), MDLGATE_POLICY, MDLGATE_REVOCATION,
  * MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1).
  * USAGE with errbuf set for a bad value.
  */

@@ -26,11 +26,24 @@ struct MHD_Connection;
 
 /* ---- snapshot (snapshot.c) ---- */
 
+struct mdlg_status_files;
+
 struct mdlg_api_snapshot {
     atomic_uint refs;
     struct mdlg_api_config cfg;
     mdlg_trust *trust;
+    struct mdlg_status_files *status;       /* <trust_dir>/.status/ (read-only once built) */
 };
+
+/*
+ * Fills *o for a verification under snapshot s: now = time(NULL), the
+ * default policy, clock skew, revocation policy, trust set, chain cache and
+ * the status-list cache of the trust directory. *status receives the
+ * source o->status_source points to (it must live as long as o is used).
+ * Callers then set what the request brings (transcript, at, policy).
+ */
+void mdlg_api_verify_opts(const mdlg_api_snapshot *s, struct mdlg_verify_opts *o,
+                          struct mdlg_status_source *status);
 
 /* Takes one more reference. */
 mdlg_api_snapshot *mdlg_api_snapshot_ref(mdlg_api_snapshot *s);

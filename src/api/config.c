@@ -18,6 +18,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c)
     strcpy(c->data_dir, "./var");
     strcpy(c->web_dir, "web");
     c->policy = MDLG_POLICY_STRICT;
+    c->revocation = MDLG_REVOCATION_FAIL_OPEN;
     c->max_body = MDLG_MAX_BODY;
     c->conn_memory = 64 * 1024;
     c->conn_limit = 1024;
@@ -177,6 +178,18 @@ static mdlg_err set_policy(enum mdlg_policy *p, const char *s)
     return MDLG_E_OK;
 }
 
+/* "fail-open" | "fail-closed" */
+static mdlg_err set_revocation(enum mdlg_revocation_policy *p, const char *s)
+{
+    if (strcmp(s, "fail-open") == 0)
+        *p = MDLG_REVOCATION_FAIL_OPEN;
+    else if (strcmp(s, "fail-closed") == 0)
+        *p = MDLG_REVOCATION_FAIL_CLOSED;
+    else
+        return MDLG_E_USAGE;
+    return MDLG_E_OK;
+}
+
 static mdlg_err file_string(struct file_ctx *f, const char *key, json_t *v)
 {
     struct mdlg_api_config *c = f->c;
@@ -188,6 +201,9 @@ static mdlg_err file_string(struct file_ctx *f, const char *key, json_t *v)
                                                                     : MDLG_E_OK;
     if (strcmp(key, "policy") == 0)
         return set_policy(&c->policy, s) ? fail(f, key, "must be strict or lenient") : MDLG_E_OK;
+    if (strcmp(key, "revocation") == 0)
+        return set_revocation(&c->revocation, s) ? fail(f, key, "must be fail-open or fail-closed")
+                                                 : MDLG_E_OK;
     if (strcmp(key, "trust_dir") == 0)
         return set_path(f, key, s, c->trust_dir);
     if (strcmp(key, "data_dir") == 0)
@@ -259,9 +275,9 @@ static mdlg_err file_member(struct file_ctx *f, const char *key, json_t *v)
         return each_string(f, key, v, add_key_hash);
     if (strcmp(key, "cors_origins") == 0)
         return each_string(f, key, v, add_origin);
-    static const char *const strings[] = { "listen", "policy", "trust_dir", "data_dir",
-                                           "web_dir", "public_url", "store_key_file",
-                                           "store_url", "screening_config" };
+    static const char *const strings[] = { "listen", "policy", "revocation", "trust_dir",
+                                           "data_dir", "web_dir", "public_url",
+                                           "store_key_file", "store_url", "screening_config" };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (strcmp(key, strings[i]) == 0)
             return file_string(f, key, v);
@@ -330,6 +346,9 @@ static mdlg_err env_scalars(struct mdlg_api_config *c, char *errbuf, size_t errl
     uint64_t u;
     if ((v = getenv("MDLGATE_POLICY")) && set_policy(&c->policy, v) != MDLG_E_OK)
         return snprintf(errbuf, errlen, "MDLGATE_POLICY must be strict or lenient"), MDLG_E_USAGE;
+    if ((v = getenv("MDLGATE_REVOCATION")) && set_revocation(&c->revocation, v) != MDLG_E_OK)
+        return snprintf(errbuf, errlen, "MDLGATE_REVOCATION must be fail-open or fail-closed"),
+               MDLG_E_USAGE;
     if ((v = getenv("MDLGATE_MAX_BODY"))) {
         if (!env_uint(v, 1024, 64u * 1024 * 1024, &u))
             return snprintf(errbuf, errlen, "MDLGATE_MAX_BODY: 1024..67108864"), MDLG_E_USAGE;

@@ -248,10 +248,10 @@ static void verify_and_answer(struct mdlg_api_req *r, const char *id, const uint
                               size_t len, struct mdlg_bytes transcript)
 {
     struct mdlg_result res;
-    const struct mdlg_api_config *c = &r->snap->cfg;
-    struct mdlg_verify_opts o = { .now = time(NULL), .policy = c->policy, .use_chain_cache = true,
-                                  .clock_skew = c->clock_skew, .transcript = transcript,
-                                  .trust = r->snap->trust };
+    struct mdlg_verify_opts o;
+    struct mdlg_status_source status;
+    mdlg_api_verify_opts(r->snap, &o, &status);
+    o.transcript = transcript;
     int64_t t0 = mdlg_api_now_ns();
     mdlg_err e = mdlg_verify(dr, len, &o, &res);
     r->verify_ms = (double)(mdlg_api_now_ns() - t0) / 1e6;

@@ -17,7 +17,6 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "api_internal.h"
 #include "mdlg/mdoc.h"
@@ -33,7 +32,8 @@ struct verify_in {
     size_t resp_len;
     uint8_t *resp_owned;           /* decoded from base64url (JSON form) */
     struct mdlg_cbor_buf transcript;
-    struct mdlg_verify_opts o;
+    struct mdlg_verify_opts o;     /* mdlg_api_verify_opts(), then the request's choices */
+    struct mdlg_status_source status;
 };
 
 static bool parse_policy(const char *s, enum mdlg_policy *p)
@@ -210,10 +210,6 @@ static void answer(struct mdlg_api_req *r, const struct mdlg_result *res)
 static void run(struct mdlg_api_req *r, struct verify_in *in)
 {
     struct mdlg_result res;
-    const struct mdlg_api_config *c = &r->snap->cfg;
-    in->o.trust = r->snap->trust;
-    in->o.use_chain_cache = true;
-    in->o.clock_skew = c->clock_skew;
     in->o.transcript = in->transcript.len ? mdlg_cbor_buf_bytes(&in->transcript)
                                           : (struct mdlg_bytes){ NULL, 0 };
     int64_t t0 = mdlg_api_now_ns();
@@ -228,8 +224,9 @@ static void run(struct mdlg_api_req *r, struct verify_in *in)
 
 static void post_verify(struct mdlg_api_req *r)
 {
-    struct verify_in in = { .o = { .policy = r->snap->cfg.policy, .now = time(NULL) } };
+    struct verify_in in = { 0 };
     bool ok;
+    mdlg_api_verify_opts(r->snap, &in.o, &in.status);
     mdlg_cbor_buf_init(&in.transcript, NULL, 0);
     if (mdlg_api_content_type_is(r, "application/cbor"))
         ok = cbor_form(r, &in);

@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api_internal.h"
 #include "mdlg/crypto.h"
+#include "mdlg/statussource.h"
 
 static mdlg_err load_trust(const struct mdlg_api_config *c, mdlg_trust *t, char *errbuf,
                            size_t errlen)
@@ -38,6 +40,11 @@ mdlg_err mdlg_api_snapshot_new(const struct mdlg_api_config *c, mdlg_api_snapsho
     atomic_init(&s->refs, 1);
     s->cfg = *c;
     mdlg_err e = load_trust(c, s->trust, errbuf, errlen);
+    if (e == MDLG_E_OK && (s->status = mdlg_status_files_new()) == NULL)
+        e = MDLG_E_NO_MEMORY;
+    if (e == MDLG_E_OK && c->trust_dir[0] &&
+        (e = mdlg_status_files_set_dir(s->status, c->trust_dir)) != MDLG_E_OK)
+        snprintf(errbuf, errlen, "out of memory");
     if (e != MDLG_E_OK) {
         mdlg_api_snapshot_release(s);
         return e;
@@ -57,8 +64,24 @@ void mdlg_api_snapshot_release(mdlg_api_snapshot *s)
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
     mdlg_trust_free(s->trust);
+    mdlg_status_files_free(s->status);
     sodium_memzero(s->cfg.key_hashes, sizeof s->cfg.key_hashes);
     free(s);
+}
+
+void mdlg_api_verify_opts(const mdlg_api_snapshot *s, struct mdlg_verify_opts *o,
+                          struct mdlg_status_source *status)
+{
+    *status = mdlg_status_files_source(s->status);
+    *o = (struct mdlg_verify_opts){
+        .now = time(NULL),
+        .policy = s->cfg.policy,
+        .use_chain_cache = true,
+        .clock_skew = s->cfg.clock_skew,
+        .trust = s->trust,
+        .revocation = s->cfg.revocation,
+        .status_source = status,
+    };
 }
 
 const struct mdlg_api_config *mdlg_api_snapshot_config(const mdlg_api_snapshot *s)

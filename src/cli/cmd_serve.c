@@ -38,6 +38,10 @@ static const char serve_help[] =
 "  --trust-dir DIR     anchors in DIR/<jurisdiction>/*.pem\n"
 "  --data-dir DIR      where state lives (default ./var)\n"
 "  --web-dir DIR       static files served at / (default web)\n"
+"  --revocation P      when a CRL or status list is unavailable (README \"Revocation\"):\n"
+"                      fail-open (default: valid, with a warning) or fail-closed (invalid,\n"
+"                      REVOCATION_UNAVAILABLE); applies to every verification. CRLs come\n"
+"                      from the trust dir, status lists from <trust-dir>/.status/\n"
 "  --check             load the configuration and trust anchors, report, and exit\n"
 "\n"
 "Config file (JSON object; every member optional; relative paths are relative to the file)\n"
@@ -50,6 +54,7 @@ static const char serve_help[] =
 "  \"cors_origins\": [\"https://app.example\"]   origins allowed to call from a browser\n"
 "  \"policy\": \"strict\"|\"lenient\"     default verification policy (default strict)\n"
 "  \"clock_skew\": 0                  seconds tolerated on MSO validity\n"
+"  \"revocation\": \"fail-open\"        or \"fail-closed\" (as --revocation)\n"
 "  \"max_body\": 1048576              request body limit in bytes (larger: 413)\n"
 "  \"connection_memory_limit\": 65536 per-connection buffer (headers) in bytes\n"
 "  \"threads\": 0                     worker threads (0: one per core)\n"
@@ -77,6 +82,7 @@ static const char serve_help[] =
 "  MDLGATE_LEDGER_KEY    ID:HEX64[,ID:HEX64] ledger hashing keys (turns screening on)\n"
 "  MDLGATE_LEDGER_URL    the screening ledger (default DATA_DIR/ledger.db)\n"
 "  MDLGATE_CORS_ORIGINS  comma-separated origins (added)\n"
+"  MDLGATE_REVOCATION    fail-open or fail-closed (as --revocation)\n"
 "  MDLGATE_POLICY, MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1)\n"
 "\n"
 "Signals\n"
@@ -90,14 +96,14 @@ static const char serve_help[] =
 #define MAX_CLI_ANCHORS 64
 
 struct serve_args {
-    const char *listen, *config, *trust_dir, *data_dir, *web_dir;
+    const char *listen, *config, *trust_dir, *data_dir, *web_dir, *revocation;
     const char *anchors[MAX_CLI_ANCHORS];
     size_t n_anchors;
     bool check;
 };
 
 enum { OPT_LISTEN = 1, OPT_CONFIG, OPT_ANCHOR, OPT_TRUST_DIR, OPT_DATA_DIR, OPT_WEB_DIR,
-       OPT_CHECK, OPT_HELP };
+       OPT_REVOCATION, OPT_CHECK, OPT_HELP };
 
 static const struct option serve_options[] = {
     { "listen", required_argument, NULL, OPT_LISTEN },
@@ -106,6 +112,7 @@ static const struct option serve_options[] = {
     { "trust-dir", required_argument, NULL, OPT_TRUST_DIR },
     { "data-dir", required_argument, NULL, OPT_DATA_DIR },
     { "web-dir", required_argument, NULL, OPT_WEB_DIR },
+    { "revocation", required_argument, NULL, OPT_REVOCATION },
     { "check", no_argument, NULL, OPT_CHECK },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -123,6 +130,11 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
         case OPT_TRUST_DIR: a->trust_dir = optarg; break;
         case OPT_DATA_DIR: a->data_dir = optarg; break;
         case OPT_WEB_DIR: a->web_dir = optarg; break;
+        case OPT_REVOCATION:
+            if (strcmp(optarg, "fail-open") && strcmp(optarg, "fail-closed"))
+                return mdlg_cli_error(CMD, "--revocation must be fail-open or fail-closed"), 2;
+            a->revocation = optarg;
+            break;
         case OPT_CHECK: a->check = true; break;
         case OPT_ANCHOR:
             if (a->n_anchors == MAX_CLI_ANCHORS)
@@ -163,6 +175,9 @@ static mdlg_err apply_args(const struct serve_args *a, struct mdlg_api_config *c
         return snprintf(err, errlen, "--data-dir is too long"), e;
     if (a->web_dir && (e = mdlg_api_config_set(c->web_dir, sizeof c->web_dir, a->web_dir)))
         return snprintf(err, errlen, "--web-dir is too long"), e;
+    if (a->revocation)
+        c->revocation = strcmp(a->revocation, "fail-closed") == 0 ? MDLG_REVOCATION_FAIL_CLOSED
+                                                                  : MDLG_REVOCATION_FAIL_OPEN;
     for (size_t i = 0; i < a->n_anchors; i++)
         if ((e = mdlg_api_config_add_anchor(c, a->anchors[i])) != MDLG_E_OK)
             return snprintf(err, errlen, "too many anchors"), e;
