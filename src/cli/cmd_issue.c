@@ -106,7 +106,10 @@ static const char issue_help[] =
 "  mdlgate issue --pki pki --transcript-hex 83f6f68261784100 --out resp.cbor\n"
 "  mdlgate verify --anchor pki/iaca.pem --transcript-hex 83f6f68261784100 resp.cbor\n"
 "\n"
-"Exit status: 0 written, 2 usage or I/O error.\n";
+"Exit status: 0 written, 2 usage or I/O error.\n"
+"\n"
+"mdlgate issue crl --pki DIR --out FILE [--revoke CERT.pem]...: a CRL signed by DIR's IACA\n"
+"(see `mdlgate issue crl --help`).\n";
 
 /* Length of the synopsis at the top of issue_help (up to the first blank line). */
 static int usage_len(void)
@@ -605,6 +608,8 @@ static void state_free(struct issue_state *s)
 int mdlg_cmd_issue(int argc, char **argv)
 {
     struct issue_state s;
+    if (argc > 1 && strcmp(argv[1], "crl") == 0)
+        return mdlg_cmd_issue_crl(argc - 1, argv + 1);
     memset(&s, 0, sizeof s);
     mdlg_cbor_buf_init(&s.transcript, NULL, 0);
     mdlg_cbor_buf_init(&s.out, NULL, 0);
