@@ -1,4 +1,4 @@
-// Browser tests of mdlgate's web page (web/index.html, app.js, mdlgate.js) in headless Debian
+// Browser tests of mdlgate's web pages (web/index.html, app.js, mdlgate.js; coverage.html, coverage.js) in headless Debian
 // chromium through playwright-core. Started by tests/cli/web_browser.sh, which runs the real
 // `mdlgate serve` and passes, in the environment:
 //   MDLG_URL     the server's base URL (http://127.0.0.1:PORT)
@@ -338,7 +338,96 @@ async function part3() {
   await dcFlow('digest', '09-dc-tampered');
 }
 
-for (const [name, fn] of [['part 1', part1], ['part 2', part2], ['part 3', part3]]) {
+// ---- part 4: the coverage page (web/coverage.html), against the server's own GET /v1/coverage ----
+async function part4() {
+  const api = await context.request.get(BASE + '/v1/coverage', { headers: { Authorization: 'Bearer ' + KEY } });
+  expect('GET /v1/coverage 200 for the coverage page', api.status() === 200, `status ${api.status()}`);
+  const data = await api.json();
+  const want = Object.fromEntries(data.jurisdictions.map((j) => [j.code, j]));
+
+  // linked from the main page header
+  const m = await openPage();
+  const href = await m.page.getAttribute('.topbar nav a[href="coverage.html"]', 'href').catch(() => null);
+  expect('main page header links to coverage.html', href === 'coverage.html', String(href));
+  await m.page.close();
+
+  const { page, problems } = await openPage({ hash: '/coverage.html#key=' + encodeURIComponent(KEY) });
+  await page.waitForFunction(() => document.querySelectorAll('#map .tile').length > 0);
+  const tiles = await page.evaluate(() => Array.from(document.querySelectorAll('#map .tile'), (t) => {
+    const r = t.querySelector('rect').getBoundingClientRect();
+    return { code: t.dataset.code, status: t.dataset.status, fill: getComputedStyle(t.querySelector('rect')).fill,
+             label: t.querySelector('text').textContent, x: Math.round(r.x), y: Math.round(r.y), w: r.width };
+  }));
+  const codes = new Set(tiles.map((t) => t.code));
+  expect('coverage page: 56 jurisdictions drawn, each once, the same codes as the API',
+    tiles.length === 56 && codes.size === 56 && data.jurisdictions.every((j) => codes.has(j.code)),
+    `${tiles.length} tiles, ${codes.size} codes`);
+  for (const c of ['US-PR', 'US-GU', 'US-VI', 'US-AS', 'US-MP', 'US-DC'])
+    if (!codes.has(c)) bad(`coverage page: ${c} drawn`, 'missing');
+  const wrong = tiles.filter((t) => !want[t.code] || want[t.code].mdl_status !== t.status || 'US-' + t.label !== t.code);
+  expect('coverage page: every tile carries its API status and its label', wrong.length === 0, JSON.stringify(wrong.slice(0, 3)));
+  const fillOf = {};
+  for (const t of tiles) (fillOf[t.status] ||= new Set()).add(t.fill);
+  const fills = Object.values(fillOf).map((s) => [...s]);
+  expect('coverage page: one colour per status, different statuses in different colours',
+    fills.every((f) => f.length === 1) && new Set(fills.map((f) => f[0])).size === fills.length, JSON.stringify(fills));
+  const spots = new Set(tiles.map((t) => `${t.x},${t.y}`));
+  expect('coverage page: no two tiles overlap, all visible', spots.size === 56 && tiles.every((t) => t.w > 10), `${spots.size} spots`);
+  const legend = await page.$$eval('#legend .legend-item', (ls) => ls.map((l) => l.textContent));
+  expect('coverage page: legend with live, pilot, legislated, none and their counts',
+    legend.length === 4 && legend[0].startsWith('live ' + data.summary.status_counts.live) &&
+    legend[2].startsWith('legislated, not live ' + data.summary.status_counts['legislated-not-live']), JSON.stringify(legend));
+  const shares = await page.$$eval('#shares .share', (ss) => ss.map((s) => [s.dataset.measure, s.querySelector('.share-num').textContent]));
+  const pct = (x) => (Math.round(x * 1000) / 10).toFixed(1) + '%';
+  expect('coverage page: the population shares of the summary',
+    shares.length === data.summary.measures.length &&
+    data.summary.measures.every((mm, i) => shares[i][0] === mm.name && shares[i][1] === pct(mm.share)), JSON.stringify(shares));
+
+  // click California: its entry, status, fallback, sources as links, as_of
+  await page.click('#map .tile[data-code="US-CA"]');
+  await page.waitForSelector('#detail[data-code="US-CA"]');
+  const ca = want['US-CA'];
+  const d = await page.evaluate(() => {
+    const e = document.getElementById('detail');
+    return { title: e.querySelector('h2').textContent, status: e.querySelector('.status-pill').textContent,
+             fallback: e.querySelector('.fallback').textContent, text: e.innerText,
+             links: Array.from(e.querySelectorAll('ul.sources a'), (a) => a.href),
+             selected: document.querySelector('#map .tile.selected')?.dataset.code };
+  });
+  expect('click US-CA: California, status "live"', d.title === 'California' && d.status === 'live' && ca.mdl_status === 'live',
+    `${d.title} / ${d.status}`);
+  expect('click US-CA: its fallback (action, summary, rationale)',
+    d.fallback.includes(ca.fallback.action) && d.fallback.includes(ca.fallback.summary) && d.fallback.includes(ca.fallback.rationale), d.fallback);
+  const srcUrls = ca.sources.filter((s) => s.url).map((s) => s.url);
+  expect('click US-CA: sources as links, as_of shown, tile marked selected',
+    srcUrls.length > 0 && d.links.length === srcUrls.length && srcUrls.every((u) => d.links.includes(u)) &&
+    d.text.includes(ca.as_of) && d.selected === 'US-CA', `${d.links.length} links of ${srcUrls.length}; ${d.selected}`);
+  expect('coverage page: no console errors', problems.length === 0, problems.join('; '));
+  await shot(page, '10-coverage-ca');
+
+  // a territory by keyboard: Guam, none, and the alternative-verification fallback
+  await page.focus('#map .tile[data-code="US-GU"]');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#detail[data-code="US-GU"]');
+  const gu = await page.textContent('#detail .fallback');
+  expect('keyboard on US-GU: its status and fallback', gu.includes(want['US-GU'].fallback.summary) &&
+    (await page.textContent('#detail .status-pill')) === want['US-GU'].mdl_status, gu);
+  await shot(page, '11-coverage-gu');
+  await page.close();
+
+  // no key: the page asks for one instead of failing
+  const n = await openPage({ hash: '/coverage.html' });
+  await n.page.waitForSelector('#key-dialog[open]');
+  expect('coverage page without a key: asks for one, draws nothing',
+    (await n.page.$$('#map .tile')).length === 0, '');
+  await n.page.fill('#key-input', KEY);
+  await n.page.click('#key-save');
+  await n.page.waitForFunction(() => document.querySelectorAll('#map .tile').length === 56);
+  ok('coverage page: after entering the key the map is drawn');
+  await n.page.close();
+}
+
+for (const [name, fn] of [['part 1', part1], ['part 2', part2], ['part 3', part3], ['part 4', part4]]) {
   try { await fn(); } catch (e) { bad(name, e.stack || e.message); }
 }
 await context.close();
