@@ -272,7 +272,8 @@
     d.appendChild(st);
     d.appendChild(fallbackBox(j.fallback));
     var dl = el('dl', 'data one');
-    row(dl, 'State app', j.state_app ? j.state_app + (j.app_vendor && j.app_vendor !== 'unknown' ? ' (' + j.app_vendor + ')' : '') : null);
+    var vendor = j.app_vendor && j.app_vendor !== 'unknown' && j.app_vendor !== 'none' ? ' (' + j.app_vendor + ')' : '';
+    row(dl, 'State app', j.state_app ? j.state_app + (j.state_app === 'none' ? '' : vendor) : null);
     row(dl, 'Apple Wallet', yn(j.apple_wallet, j.apple_wallet_since, j.apple_wallet_note));
     row(dl, 'Google Wallet', yn(j.google_wallet, j.google_wallet_since, j.google_wallet_note));
     row(dl, 'Samsung Wallet', yn(j.samsung_wallet, j.samsung_wallet_since, j.samsung_wallet_note));
