@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "mdlg/coverage.h"
+#include "mdlg/coverage_json.h"
 #include "mdlg/issuer.h"
 #include "mdlg/mdoc.h"
 #include "requests_internal.h"
@@ -404,6 +406,35 @@ static void create(struct mdlg_api_req *r, mdlg_store *st, struct create_in *in)
     free(rec);
 }
 
+/*
+ * Issue 4: when the caller names a jurisdiction whose residents cannot present
+ * an ISO 18013-5 mDL (its fallback is not to use one), answer 200 with
+ * mdl_available false and the fallback instead of a request nobody can answer.
+ * Returns true if it answered (also for an unknown jurisdiction: 400).
+ */
+static bool early_answer(struct mdlg_api_req *r, json_t *root)
+{
+    const char *jur = json_string_value(json_object_get(root, "jurisdiction"));
+    const struct mdlg_coverage *t = NULL;
+    const struct mdlg_cov_entry *e;
+    if (jur == NULL)
+        return false;
+    if (mdlg_coverage_builtin(&t) != MDLG_E_OK || (e = mdlg_coverage_find(t, jur)) == NULL)
+        return invalid(r, "jurisdiction: not a US state, DC or territory (e.g. US-CA, CA or "
+                          "California)"), true;
+    const char *action = e->fallback ? e->fallback->action : "";
+    if (strcmp(action, "use-mdl") == 0 || strcmp(action, "offer-mdl-keep-existing") == 0)
+        return false;
+    json_t *entry = mdlg_coverage_entry_json(e);
+    json_t *body = json_pack("{s:b,s:s,s:O?,s:O?,s:o?}", "mdl_available", 0,
+                             "jurisdiction", e->code,
+                             "mdl_status", entry ? json_object_get(entry, "mdl_status") : NULL,
+                             "fallback", entry ? json_object_get(entry, "fallback") : NULL,
+                             "coverage", entry);
+    mdlg_api_reply_json(r, 200, body);
+    return true;
+}
+
 void mdlg_api_post_requests(struct mdlg_api_req *r)
 {
     struct create_in in = { 0 };
@@ -411,7 +442,7 @@ void mdlg_api_post_requests(struct mdlg_api_req *r)
     mdlg_store *st = mdlg_api_store(r);
     if (st == NULL)
         mdlg_api_reply_error(r, MDLG_E_STORE_UNAVAILABLE, "the request store is not available");
-    else if (parse_in(r, &in, &root))
+    else if (parse_in(r, &in, &root) && !early_answer(r, root))
         create(r, st, &in);
     json_decref(in.elements);
     json_decref(root);
