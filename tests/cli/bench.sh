@@ -5,21 +5,10 @@
 # server stopped). The numbers themselves are not judged here: the machine may be busy.
 # BUILD=<build dir>; exit 0 pass, 77 skip (reason on the last line), else fail.
 set -u
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-M=$BUILD/mdlgate
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [$2]"; fi; }
-q() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 "$M" bench --json --seconds 0.05 --anchors 200 >"$tmp/b.json" 2>"$tmp/b.err"
 check "bench --json --anchors 200 exits 0" '[ $? = 0 ]'
@@ -36,7 +25,7 @@ done
 
 if command -v wrk >/dev/null && command -v curl >/dev/null; then
     BENCH_SECONDS=0.05 BENCH_ANCHORS=50 BENCH_HTTP_SECONDS=1 BENCH_ONE_SECONDS=1 \
-        BENCH_JSON="$tmp/http.json" "$root/tests/bench/http.sh" "$BUILD" >"$tmp/http.txt" 2>&1
+        BENCH_JSON="$tmp/http.json" "$ROOT/tests/bench/http.sh" "$BUILD" >"$tmp/http.txt" 2>&1
     rc=$?
     check "tests/bench/http.sh runs end to end (exit 0)" '[ $rc = 0 ] || { tail -5 $tmp/http.txt; false; }'
     check "it prints the method, the figures and the verdict on the target" 'grep -q "keep-alive, wrk 1 thread on loopback" $tmp/http.txt && grep -q "p99 .* ms" $tmp/http.txt && grep -q "60% of in-process.*-> \(met\|NOT met\)" $tmp/http.txt'

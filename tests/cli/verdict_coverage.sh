@@ -5,20 +5,10 @@
 # jurisdiction (ZZ) or a "_class" anchor (_test) gets null. The expected entries come from
 # `mdlgate coverage`, never typed in. BUILD=<build dir>; exit 0 pass, 77 skip, else fail.
 set -u
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-M=$BUILD/mdlgate
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [$2]"; fi; }
 TH=83f6f682714f70656e494434565048616e646f7665725820$(printf '%064d' 0)
 AT=2026-01-01T00:00:00Z
 
@@ -32,7 +22,6 @@ verdict() {
         "$tmp/$name.cbor" >"$tmp/$name.json" 2>"$tmp/$name.err"
 }
 # q FILE EXPR: a Python expression on the parsed JSON file (as j)
-q() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 
 "$M" coverage >"$tmp/cov.json" || { bad "mdlgate coverage exited $?"; exit 1; }
 # The brief form a verdict carries: these members of the data's entry, nothing else.

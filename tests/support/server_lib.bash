@@ -4,13 +4,7 @@
 # KEEP_TMP=1 keeps it for a look after a failure),
 # TH (a transcript), and the functions below. Loopback only; every wait is bounded.
 
-here_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "$here_lib/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-M=$BUILD/mdlgate
-
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/check_lib.bash"
 "$M" serve --help >/dev/null 2>&1 || { echo "skip: mdlgate serve not available"; exit 77; }
 command -v curl >/dev/null || { echo "skip: curl not installed"; exit 77; }
 
@@ -25,15 +19,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [$2]"; fi; }
-finish() {
-    echo "$passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit $?
-}
 
 # OpenID4VP-shaped transcript: [null, null, ["OpenID4VPHandover", h'00..00']]
 TH=83f6f682714f70656e494434565048616e646f7665725820$(printf '%064d' 0)
@@ -96,10 +81,8 @@ req() {
     fi
 }
 
-# json_get FILE EXPR: evaluates a Python expression on the parsed JSON (as j); prints it.
-json_get() {
-    python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null
-}
+# json_get FILE EXPR: q (check_lib.bash) with Python's errors silenced.
+json_get() { q "$1" "$2" 2>/dev/null; }
 
 # rss PID: VmRSS in kB
 rss() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
