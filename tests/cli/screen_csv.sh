@@ -3,17 +3,10 @@
 # mailbox signal across three Gmail aliases, the summary, a missing key refused, purge, and no
 # plaintext identifier in the ledger files or on stderr. Exit 0 pass, 77 skip, else fail.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
-M=$BUILD/mdlgate
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
-for v in $(env | sed -n 's/^\(MDLGATE_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
+clean_env
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-passed=0 failed=0
-check() { if eval "$2"; then echo "ok   $1"; passed=$((passed + 1)); else echo "FAIL $1 [$2]"; failed=$((failed + 1)); fi; }
 
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$TMP/ledger.key"
 cat >"$TMP/screening.json" <<JSON
@@ -76,5 +69,4 @@ check "purge after retention: everything deleted" 'echo "$out" | grep -q "\"scre
 
 # a pipe (not a TTY): periodic progress lines, never a carriage-return bar
 check "no progress bar when stderr is not a terminal" '! grep -q $'"'"'\r'"'"' "$TMP/err.txt"'
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -7,22 +7,11 @@
 #  - import-vical: fresh (exit 0), stale (warning, exit 0), expired signer and wrong anchor (exit 1);
 #  - a fetch URL that cannot be reached is reported unreachable quickly.
 set -u
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-M=$BUILD/mdlgate
-SHARED=${MDLG_SHARED:-$root/../shared}
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
 [ -d "$SHARED/iaca" ] || { echo "skip: no shared iaca mirror at $SHARED"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
-cd "$root" || exit 1
+cd "$ROOT" || exit 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 OUT=$tmp/var/trust
 AT=2026-12-05T00:00:00Z
@@ -32,8 +21,8 @@ check "sync table total" "grep -Eq '^total +38 +0 +0 +1 +0 +6$' '$tmp/s1.txt'"
 check "trust dir is a link to a generation" "[ -L '$OUT' ] && [ -f '$OUT/US-CA/CA-1.pem' ]"
 "$M" trust sync --from-dir "$SHARED/iaca" --trust-dir "$OUT" --at $AT --json >"$tmp/s2.json"
 check "second sync unchanged (json)" \
-    "[ \"\$(jq_py $tmp/s2.json \"sum(j['unchanged'] for j in d['jurisdictions'].values())\")\" = 38 ]"
-check "json per jurisdiction" "[ \"\$(jq_py $tmp/s2.json \"d['jurisdictions']['US-AZ']['unchanged']\")\" = 10 ]"
+    "[ \"\$(q $tmp/s2.json \"sum(x['unchanged'] for x in j['jurisdictions'].values())\")\" = 38 ]"
+check "json per jurisdiction" "[ \"\$(q $tmp/s2.json \"j['jurisdictions']['US-AZ']['unchanged']\")\" = 10 ]"
 
 cp -r "$SHARED/iaca" "$tmp/mirror" && chmod -R u+w "$tmp/mirror"
 python3 -c "import sys;p=sys.argv[1];b=bytearray(open(p,'rb').read());b[300]^=4;open(p,'wb').write(b)" \
@@ -52,7 +41,7 @@ check "list: exit 1 with an expired anchor" "[ $rc -eq 1 ]"
 check "list: Virginia root flagged" "grep -A3 '^US-VA' '$tmp/l.txt' | grep -q 'VA mID IACA  WARNING: EXPIRED 2026-01-10'"
 check "list: summary" "grep -q '^38 anchors in force, 1 expired' '$tmp/l.txt'"
 "$M" trust list --trust-dir "$OUT" --at $AT --json >"$tmp/l.json"; rc=$?
-check "list json: nothing expired in the fresh set" "[ $rc -eq 0 ] && [ \"\$(jq_py $tmp/l.json \"d['expired']\")\" = 0 ]"
+check "list json: nothing expired in the fresh set" "[ $rc -eq 0 ] && [ \"\$(q $tmp/l.json \"j['expired']\")\" = 0 ]"
 
 V=$SHARED/vectors/mdoc/aamva-vical
 if [ -f "$V/aamva-vical-2025-11-18.cbor" ]; then
@@ -61,7 +50,7 @@ if [ -f "$V/aamva-vical-2025-11-18.cbor" ]; then
     check "vical fresh: exit 0, 14 imported" "[ $rc -eq 0 ] && grep -q '^14 IACAs imported' '$tmp/v1.txt'"
     check "vical: Alaska filed as US-AK" "[ -f '$tmp/v/trust/US-AK/vical-f0da3dbe4305223e.pem' ]"
     iv --vical-anchor "$V/aamva_dts_root_ca.pem" --at 2025-12-01T00:00:00Z --json >"$tmp/v2.json" 2>"$tmp/v2.err"; rc=$?
-    check "vical stale: exit 0 with a warning" "[ $rc -eq 0 ] && grep -q stale '$tmp/v2.err' && [ \"\$(jq_py $tmp/v2.json \"d['stale']\")\" = True ]"
+    check "vical stale: exit 0 with a warning" "[ $rc -eq 0 ] && grep -q stale '$tmp/v2.err' && [ \"\$(q $tmp/v2.json \"j['stale']\")\" = True ]"
     iv --vical-anchor "$V/aamva_dts_root_ca.pem" --at 2026-05-01T00:00:00Z >/dev/null 2>"$tmp/v3.err"; rc=$?
     check "vical expired signer: exit 1 CERT_EXPIRED" "[ $rc -eq 1 ] && grep -q CERT_EXPIRED '$tmp/v3.err'"
     iv --vical-anchor "$SHARED/iaca/CA-1.pem" --at 2025-11-18T20:00:00Z >/dev/null 2>"$tmp/v4.err"; rc=$?
@@ -80,5 +69,4 @@ took=$(( $(date +%s) - start ))
 check "unreachable URL: exit 0, reported, fast" \
     "[ $rc -eq 0 ] && grep -q 'LA-1: unreachable (could not connect)' '$tmp/n.txt' && [ $took -le 5 ]"
 
-echo "trust.sh: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

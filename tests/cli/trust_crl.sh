@@ -10,20 +10,10 @@
 #  - no CRL in the mirror: "kept" (the previous generation's CRL carried over).
 # Run by tests/run-tests.sh with BUILD=<build dir>; exit 0 pass, 77 skip, else fail.
 set -u
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-M=$BUILD/mdlgate
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
-command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
 command -v openssl >/dev/null || { echo "skip: openssl missing"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1 [$2]"; fi; }
-jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1" 2>/dev/null; }
 
 TH=83f6f682714f70656e494434565048616e646f7665725820$(printf '%064d' 0)
 "$M" issue -q --pki "$tmp/pki" --state CA --transcript-hex "$TH" --out "$tmp/good.cbor" || exit 1
@@ -44,10 +34,10 @@ source: https://iaca.test/
 M
 OUT=$tmp/var/trust
 sync() { "$M" trust sync --from-dir "$tmp/mirror" --trust-dir "$OUT" --lists "$tmp/lists" --json >"$tmp/$1.json"; }
-crl_of() { jq_py "$tmp/$1.json" "[r['crl'] for r in d['roots'] if r['root'] == 'T-1'][0]"; }
+crl_of() { q "$tmp/$1.json" "[r['crl'] for r in j['roots'] if r['root'] == 'T-1'][0]"; }
 verify() {
     "$M" verify "$tmp/good.cbor" --trust-dir "$OUT" --transcript-hex "$TH" >"$tmp/$1.verdict"
-    echo "$? $(jq_py "$tmp/$1.verdict" "d['documents'][0]['revocation']['crl']") $(jq_py "$tmp/$1.verdict" "(d['documents'][0].get('errors') or [{'code': '-'}])[0]['code']")"
+    echo "$? $(q "$tmp/$1.verdict" "j['documents'][0]['revocation']['crl']") $(q "$tmp/$1.verdict" "(j['documents'][0].get('errors') or [{'code': '-'}])[0]['code']")"
 }
 
 # --- a CRL that lists the DS ---
@@ -56,7 +46,7 @@ check "issue crl: exit 0, a DER CRL naming the DS serial" \
     '[ $rc = 0 ] && openssl crl -inform DER -in $tmp/mirror/T-1.crl -noout -text | grep -qi "$(openssl x509 -in $tmp/pki/ds.pem -noout -serial | cut -d= -f2)"'
 sync s1; rc=$?
 check "sync: exit 0, crl fetched" '[ $rc = 0 ] && [ "$(crl_of s1)" = fetched ]'
-gen=$(jq_py "$tmp/s1.json" "d['generation']")
+gen=$(q "$tmp/s1.json" "j['generation']")
 check "the generation ($gen) holds US-CA/T-1.crl, the mirror's bytes" \
     '[ -n "$gen" ] && [ "$(readlink $OUT)" = "$gen" ] && cmp -s $tmp/var/$gen/US-CA/T-1.crl $tmp/mirror/T-1.crl'
 v=$(verify revoked)
@@ -72,7 +62,7 @@ check "empty CRL: the DS is valid, crl good ($v)" '[ "$v" = "0 good -" ]'
 # --- a CRL signed by another IACA ---
 "$M" issue crl --pki "$tmp/other" --revoke "$tmp/pki/ds.pem" --out "$tmp/mirror/T-1.crl" || bad "issue crl (other)"
 sync s3
-detail=$(jq_py "$tmp/s3.json" "d['roots'][0]['crl_detail'] or ''")
+detail=$(q "$tmp/s3.json" "j['roots'][0]['crl_detail'] or ''")
 check "CRL signed by another IACA: rejected, the CRL in force kept ($detail)" \
     '[ "$(crl_of s3)" = kept ] && [ -n "$detail" ]'
 v=$(verify forged)
@@ -84,5 +74,4 @@ sync s4
 check "no CRL in the mirror: $(crl_of s4), the previous CRL kept" \
     '[ "$(crl_of s4)" = kept ] && [ -f $OUT/US-CA/T-1.crl ]'
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -1,14 +1,17 @@
 # check_lib.bash - the preamble the shell tests under tests/cli share. Source it first; it
 # defines ROOT (the repository), BUILD (absolute), M (the mdlgate binary; the test skips with
 # exit 77 when it is not built or python3 is missing), the ok/bad/check counters, finish
-# (prints "N passed, N failed" and exits with the verdict) and q FILE EXPR (a Python
-# expression over the JSON in FILE, bound to j).
+# (prints "N passed, N failed" and exits with the verdict), q FILE EXPR (a Python
+# expression over the JSON in FILE, bound to j), SHARED (the reference tree: $MDLG_SHARED,
+# else ../shared next to the repository; a test that needs it skips when it is absent) and
+# clean_env (unsets every MDLGATE_* variable, so the caller's environment does not leak in).
 
 here_check_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$here_check_lib/../.." && pwd)
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 M=$BUILD/mdlgate
+SHARED=${MDLG_SHARED:-$ROOT/../shared}
 
 [ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
 command -v python3 >/dev/null || { echo "skip: python3 missing"; exit 77; }
@@ -23,3 +26,7 @@ finish() {
     exit $?
 }
 q() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+clean_env() {
+    local v
+    for v in $(env | sed -n 's/^\(MDLGATE_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+}

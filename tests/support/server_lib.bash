@@ -9,7 +9,7 @@
 command -v curl >/dev/null || { echo "skip: curl not installed"; exit 77; }
 
 # Nothing from the caller's environment leaks into the server under test.
-for v in $(env | sed -n 's/^\(MDLGATE_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+clean_env
 
 TMP=$(mktemp -d)
 SERVER_PIDS=()
