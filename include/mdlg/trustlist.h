@@ -23,6 +23,14 @@
  *                            `crl` URL, or the certificate's CRL distribution
  *                            point, and kept only if the root's key verifies
  *                            it; mdlg_trust_load_dir attaches it to the root
+ *   .status/<name>.cwt       Status List Tokens (IETF Token Status List, CWT),
+ *                            <name> = first 16 hex digits of SHA-256(uri)
+ *                            (mdlg_status_cache_name), fetched by sync from
+ *                            the mirror (<mirror>/<name>.cwt) or the URI, and
+ *                            kept only if they verify at `now` against the
+ *                            roots of their jurisdiction (or _status anchors)
+ *   .status/index.tsv        one line per token: name, jurisdiction, uri,
+ *                            iat, expiry (unix seconds; 0 = none)
  */
 #ifndef MDLG_TRUSTLIST_H
 #define MDLG_TRUSTLIST_H
@@ -71,10 +79,15 @@ struct mdlg_manifest {
     char jurisdiction[32];      /* "US-AZ", "_wallet-issued", "_test" */
     struct mdlg_manifest_root *roots;  /* heap */
     size_t n;
+    /* `status_list: URI` lines (before the first root): the IETF Token Status
+     * Lists that `trust sync` fetches for this jurisdiction (heap, unique). */
+    char (*status_lists)[MDLG_MANIFEST_URL_MAX];
+    size_t n_status_lists;
 };
 
-/* Most roots in one manifest, and the largest manifest file. */
+/* Most roots and status lists in one manifest, and the largest manifest file. */
 #define MDLG_MANIFEST_MAX_ROOTS 256u
+#define MDLG_MANIFEST_MAX_STATUS_LISTS 64u
 #define MDLG_MANIFEST_MAX_BYTES (256u * 1024u)
 
 /*
@@ -139,6 +152,29 @@ struct mdlg_sync_root {
     const char *crl_detail;     /* static text, or NULL */
 };
 
+/* What sync did about one Status List Token. */
+enum mdlg_sync_list_status {
+    MDLG_SYNC_LIST_ADDED = 0,   /* fetched, verified, new or changed in .status/ */
+    MDLG_SYNC_LIST_UNCHANGED,   /* fetched, verified, the same bytes were in force */
+    MDLG_SYNC_LIST_REFUSED,     /* fetched, but did not verify or was too large */
+    MDLG_SYNC_LIST_UNREACHABLE, /* nothing fetched (network, HTTP, no mirror file) */
+};
+#define MDLG_SYNC_LIST_STATUS_COUNT 4
+
+/* "added", "unchanged", "refused", "unreachable". */
+const char *mdlg_sync_list_status_name(enum mdlg_sync_list_status s);
+
+struct mdlg_sync_list {
+    char jurisdiction[32];      /* the manifest's; "" for a list named in the options */
+    char uri[MDLG_MANIFEST_URL_MAX];
+    char file[21];              /* name in .status/ (mdlg_status_cache_name) */
+    enum mdlg_sync_list_status status;
+    mdlg_err err;               /* REFUSED: why (STATUS_LIST_*, CHAIN_*, COSE_*, LIMIT_BODY_SIZE) */
+    const char *detail;         /* static text, or NULL */
+    bool kept_previous;         /* failed, but the token in force still verifies and was kept */
+    int64_t iat, expires;       /* of the token now in force (expires: exp or iat+ttl; 0 none) */
+};
+
 struct mdlg_sync_opts {
     const char *lists_dir;      /* trust-lists */
     const char *mirror_dir;     /* local mirror; NULL = fetch from the URLs */
@@ -147,11 +183,15 @@ struct mdlg_sync_opts {
     bool with_test;             /* also install status-test roots */
     long connect_timeout_ms;    /* 0: 3000 */
     long total_timeout_ms;      /* 0: 15000 */
+    const char *const *status_lists;  /* extra status list URIs (http/https), checked */
+    size_t n_status_lists;            /* against every anchor of the new set */
 };
 
 struct mdlg_sync_report {
     struct mdlg_sync_root *roots;  /* heap, manifest order */
     size_t n;
+    struct mdlg_sync_list *lists;  /* heap: manifest lists in manifest order, then the options' */
+    size_t n_lists;
     char generation[256];       /* directory now in force (basename) */
 };
 
@@ -161,7 +201,13 @@ struct mdlg_sync_report {
  * layout above; a failed fetch keeps the CRL already in force), and swaps a complete new set into trust_dir.
  * A root that fails (mismatched, unreachable) keeps the copy already in
  * force, if there is one whose SHA-256 still equals the pin. IACA-imported
- * files (vical-*) are carried over unchanged. Returns OK when the new set was
+ * files (vical-*) are carried over unchanged. Then every status list (the
+ * manifests' `status_list` lines and o->status_lists) is fetched (at most
+ * MDLG_MAX_STATUS_TOKEN bytes) and kept only if mdlg_status_list_verify
+ * accepts it at `now` against the new set's roots of its jurisdiction and
+ * its _status anchors (any anchor for o->status_lists); a list that fails
+ * keeps the token in force if that one still verifies. Lists named nowhere
+ * are dropped. Returns OK when the new set was
  * swapped in (see the report for per-root outcomes), or the error that
  * stopped it (the old set then stays in force): TRUST_MANIFEST_MALFORMED,
  * IO, NO_MEMORY, USAGE.

@@ -34,7 +34,8 @@ static const char issue_help[] =
 "                     [--claims FILE.json] [--doctype DT] [--digest-alg ALG] [--decoys N]\n"
 "                     [--transcript-hex HEX | --transcript FILE.json] [--at RFC3339]\n"
 "                     [--valid-days N] [--device-auth signature|mac|none] [--reader-pub PEM]\n"
-"                     [--tamper NAME]... [--out FILE|-] [-q|--quiet]\n"
+"                     [--status-uri URI --status-idx N] [--tamper NAME]... [--out FILE|-]\n"
+"                     [-q|--quiet]\n"
 "\n"
 "Test issuer: writes one ISO 18013-5 DeviceResponse (raw CBOR) holding one document\n"
 "signed by a test Document Signer, for tests, benchmarks, fuzz seeds and demos.\n"
@@ -73,6 +74,8 @@ static const char issue_help[] =
 "  --decoys N         random extra digests per namespace in the MSO (default 2, max 64)\n"
 "  --at RFC3339       issuance instant: MSO signed = validFrom = AT (default: now)\n"
 "  --valid-days N     MSO validUntil = AT + N days (default 90)\n"
+"  --status-uri URI   MSO status {\"status_list\": {\"idx\": N, \"uri\": URI}} (IETF Token\n"
+"  --status-idx N     Status List; make the list with `mdlgate issue status-list`)\n"
 "\n"
 "Device authentication\n"
 "  --transcript-hex HEX   SessionTranscript CBOR array (untagged, or #6.24 wrapped)\n"
@@ -109,7 +112,9 @@ static const char issue_help[] =
 "Exit status: 0 written, 2 usage or I/O error.\n"
 "\n"
 "mdlgate issue crl --pki DIR --out FILE [--revoke CERT.pem]...: a CRL signed by DIR's IACA\n"
-"(see `mdlgate issue crl --help`).\n";
+"(see `mdlgate issue crl --help`).\n"
+"mdlgate issue status-list --pki DIR --uri URI --out FILE [--revoke IDX]...: a Status List\n"
+"Token signed by DIR's DS (see `mdlgate issue status-list --help`).\n";
 
 /* Length of the synopsis at the top of issue_help (up to the first blank line). */
 static int usage_len(void)
@@ -120,15 +125,15 @@ static int usage_len(void)
 
 struct issue_args {
     const char *pki, *state, *country, *curve, *claims, *doctype, *digest_alg;
-    const char *thex, *tfile, *at, *device_auth, *reader_pub, *out;
-    long valid_days, decoys;
+    const char *thex, *tfile, *at, *device_auth, *reader_pub, *out, *status_uri;
+    long valid_days, decoys, status_idx;
     uint32_t tamper;
     bool quiet;
 };
 
 enum { OPT_PKI = 1, OPT_STATE, OPT_COUNTRY, OPT_CURVE, OPT_CLAIMS, OPT_DOCTYPE, OPT_DIGEST,
        OPT_DECOYS, OPT_THEX, OPT_TFILE, OPT_AT, OPT_DAYS, OPT_DEVAUTH, OPT_READER, OPT_TAMPER,
-       OPT_OUT, OPT_QUIET, OPT_HELP };
+       OPT_OUT, OPT_QUIET, OPT_STATUS_URI, OPT_STATUS_IDX, OPT_HELP };
 
 static const struct option issue_options[] = {
     { "pki", required_argument, NULL, OPT_PKI },
@@ -148,6 +153,8 @@ static const struct option issue_options[] = {
     { "tamper", required_argument, NULL, OPT_TAMPER },
     { "out", required_argument, NULL, OPT_OUT },
     { "quiet", no_argument, NULL, OPT_QUIET },
+    { "status-uri", required_argument, NULL, OPT_STATUS_URI },
+    { "status-idx", required_argument, NULL, OPT_STATUS_IDX },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -196,6 +203,11 @@ static int parse_opt(int c, struct issue_args *a)
     case OPT_DEVAUTH: a->device_auth = optarg; break;
     case OPT_READER: a->reader_pub = optarg; break;
     case OPT_OUT: a->out = optarg; break;
+    case OPT_STATUS_URI: a->status_uri = optarg; break;
+    case OPT_STATUS_IDX:
+        if (!parse_long(optarg, 0, 1L << 30, &a->status_idx))
+            return mdlg_cli_error(CMD, "--status-idx must be 0..2^30"), 2;
+        break;
     case 'q':
     case OPT_QUIET: a->quiet = true; break;
     case OPT_DECOYS:
@@ -226,6 +238,7 @@ static int parse_args(int argc, char **argv, struct issue_state *s)
     optind = 1;
     a->valid_days = 90;
     a->decoys = 2;
+    a->status_idx = -1;
     while ((c = getopt_long(argc, argv, "q", issue_options, NULL)) != -1)
         if ((rc = parse_opt(c, a)) >= 0)
             return rc;
@@ -233,6 +246,8 @@ static int parse_args(int argc, char **argv, struct issue_state *s)
         return mdlg_cli_error(CMD, "unexpected argument '%s' (see --help)", argv[optind]), 2;
     if (a->thex && a->tfile)
         return mdlg_cli_error(CMD, "give --transcript-hex or --transcript, not both"), 2;
+    if (a->status_idx >= 0 && !a->status_uri)
+        return mdlg_cli_error(CMD, "--status-idx needs --status-uri"), 2;
     const char *m = a->device_auth ? a->device_auth : "signature";
     s->mode = !strcmp(m, "mac") ? MDLG_ISSUE_DEVICE_MAC
             : !strcmp(m, "none") ? MDLG_ISSUE_DEVICE_NONE : MDLG_ISSUE_DEVICE_SIGNATURE;
@@ -577,7 +592,8 @@ static int run_issue(struct issue_state *s)
         .valid_until = s->at + (int64_t)s->a.valid_days * DAY,
         .device_key = s->device, .device_auth = s->mode,
         .transcript = mdlg_cbor_buf_bytes(&s->transcript), .reader_key = s->reader,
-        .tamper = s->a.tamper,
+        .tamper = s->a.tamper, .status_list_uri = s->a.status_uri,
+        .status_list_idx = s->a.status_idx > 0 ? (uint64_t)s->a.status_idx : 0,
     };
     mdlg_err e = mdlg_issue_device_response(&o, &s->out);
     if (e != MDLG_E_OK) {
@@ -610,6 +626,8 @@ int mdlg_cmd_issue(int argc, char **argv)
     struct issue_state s;
     if (argc > 1 && strcmp(argv[1], "crl") == 0)
         return mdlg_cmd_issue_crl(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "status-list") == 0)
+        return mdlg_cmd_issue_status_list(argc - 1, argv + 1);
     memset(&s, 0, sizeof s);
     mdlg_cbor_buf_init(&s.transcript, NULL, 0);
     mdlg_cbor_buf_init(&s.out, NULL, 0);

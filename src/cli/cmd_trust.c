@@ -1,13 +1,15 @@
 /*
  * cmd_trust.c - `mdlgate trust sync|list|import-vical`.
  *
- *   sync          pinned roots from trust-lists/ (URLs, or --from-dir MIRROR) into a trust
- *                 directory, swapped in atomically; per-jurisdiction report
- *   list          anchors in force per jurisdiction, with expiry warnings
+ *   sync          pinned roots from trust-lists/ (URLs, or --from-dir MIRROR), their CRLs
+ *                 and the status lists into a trust directory, swapped in atomically;
+ *                 per-jurisdiction report
+ *   list          anchors and status lists in force, with expiry warnings
  *   import-vical  verify a signed AAMVA VICAL and file its IACAs per jurisdiction
  *
- * Exit status: 0 done; 1 a negative answer (a root mismatched its pin, an
- * anchor in force has expired, the VICAL did not verify); 2 usage or I/O.
+ * Exit status: 0 done; 1 a negative answer (a root mismatched its pin, a
+ * status list was refused, an anchor in force has expired, the VICAL did not
+ * verify); 2 usage or I/O.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -26,7 +28,7 @@
 
 static const char trust_help[] =
 "usage: mdlgate trust sync [--from-dir DIR] [--trust-dir OUT] [--lists DIR] [--at RFC3339]\n"
-"                          [--with-test] [--json]\n"
+"                          [--with-test] [--status-list URI]... [--json]\n"
 "       mdlgate trust list [--trust-dir DIR] [--lists DIR] [--at RFC3339] [--json]\n"
 "       mdlgate trust import-vical FILE --vical-anchor PEM [--at RFC3339] [--trust-dir OUT]\n"
 "                          [--json]\n"
@@ -35,23 +37,37 @@ static const char trust_help[] =
 "              from a mirror directory (--from-dir), accept it only if its SHA-256 equals\n"
 "              the pin, and swap the complete new set into OUT atomically. Reports per\n"
 "              jurisdiction: added, unchanged, mismatched, expired, unreachable, skipped.\n"
-"list          the anchors in force per jurisdiction, with expiry warnings.\n"
+"              Also fetches each root's CRL, and each status list (the manifests'\n"
+"              status_list lines, and --status-list) into OUT/.status/, kept only if its\n"
+"              signature chains to the jurisdiction's roots; per list: added, unchanged,\n"
+"              refused, unreachable. With --from-dir a list is read from\n"
+"              DIR/<16 hex of SHA-256(URI)>.cwt.\n"
+"list          the anchors in force per jurisdiction and the status lists, with expiry\n"
+"              warnings.\n"
 "import-vical  verify an AAMVA VICAL (COSE_Sign1, x5chain to the pinned AAMVA root,\n"
 "              signer EKU, date/nextUpdate) and file its IACAs under OUT/<J>/vical-*.pem.\n"
 "  --trust-dir DIR   default $MDLGATE_DATA_DIR/trust, else var/trust\n"
 "  --lists DIR       manifests (default trust-lists)\n"
 "  --at RFC3339      the instant for expiry and freshness checks (default now)\n"
 "  --with-test       sync: also install roots with status test (trust-lists/_test)\n"
+"  --status-list URI sync: also this status list (http/https; repeatable), checked against\n"
+"                    every root of the new set; name it at every sync, or in a manifest\n"
 "  --json            machine output\n"
-"Exit status: 0 done, 1 negative (pin mismatch, expired anchor, VICAL invalid), 2 error.\n";
+"Exit status: 0 done, 1 negative (pin mismatch, status list refused, expired anchor,\n"
+"VICAL invalid), 2 error.\n";
+
+#define MAX_STATUS_ARGS 64
 
 struct trust_args {
     const char *from_dir, *trust_dir, *lists, *at, *anchor, *file;
+    const char *status_lists[MAX_STATUS_ARGS];
+    size_t n_status_lists;
     bool with_test, json;
     int64_t now;
 };
 
-enum { OPT_FROM = 1, OPT_TRUST_DIR, OPT_LISTS, OPT_AT, OPT_TEST, OPT_JSON, OPT_ANCHOR, OPT_HELP };
+enum { OPT_FROM = 1, OPT_TRUST_DIR, OPT_LISTS, OPT_AT, OPT_TEST, OPT_JSON, OPT_ANCHOR,
+       OPT_STATUS_LIST, OPT_HELP };
 
 static int parse_args(int argc, char **argv, struct trust_args *a)
 {
@@ -63,6 +79,7 @@ static int parse_args(int argc, char **argv, struct trust_args *a)
         { "with-test", no_argument, NULL, OPT_TEST },
         { "json", no_argument, NULL, OPT_JSON },
         { "vical-anchor", required_argument, NULL, OPT_ANCHOR },
+        { "status-list", required_argument, NULL, OPT_STATUS_LIST },
         { "help", no_argument, NULL, OPT_HELP },
         { NULL, 0, NULL, 0 } };
     int c;
@@ -76,6 +93,13 @@ static int parse_args(int argc, char **argv, struct trust_args *a)
         case OPT_TEST: a->with_test = true; break;
         case OPT_JSON: a->json = true; break;
         case OPT_ANCHOR: a->anchor = optarg; break;
+        case OPT_STATUS_LIST:
+            if (a->n_status_lists == MAX_STATUS_ARGS || (strncmp(optarg, "https://", 8) &&
+                                                         strncmp(optarg, "http://", 7)))
+                return mdlg_cli_error("trust", "--status-list wants an http(s) URI (at most "
+                                               "%d)", MAX_STATUS_ARGS), 2;
+            a->status_lists[a->n_status_lists++] = optarg;
+            break;
         case OPT_HELP: fputs(trust_help, stdout); return 0;
         default: fputs(trust_help, stderr); return 2;
         }
@@ -120,6 +144,36 @@ static struct jcount *count_by_j(const struct mdlg_sync_report *r, size_t *nj)
     return c;
 }
 
+/* RFC 3339 of t into buf[21], or "-" for 0. */
+static const char *time_or_dash(int64_t t, char buf[21])
+{
+    if (t == 0)
+        return "-";
+    mdlg_format_rfc3339(t, buf);
+    return buf;
+}
+
+static void lists_text(const struct mdlg_sync_report *r)
+{
+    if (r->n_lists > 0)
+        printf("status lists\n");
+    for (size_t i = 0; i < r->n_lists; i++) {
+        const struct mdlg_sync_list *l = &r->lists[i];
+        char ex[21];
+        printf("  %-16s %-11s %s", l->jurisdiction[0] ? l->jurisdiction : "(--status-list)",
+               mdlg_sync_list_status_name(l->status), l->uri);
+        if (l->status == MDLG_SYNC_LIST_REFUSED)
+            printf(": %s", mdlg_err_name(l->err));
+        if (l->detail != NULL && l->status >= MDLG_SYNC_LIST_REFUSED)
+            printf(" (%s)", l->detail);
+        if (l->kept_previous)
+            printf("; the token in force was kept");
+        if (l->status <= MDLG_SYNC_LIST_UNCHANGED || l->kept_previous)
+            printf(", expires %s", time_or_dash(l->expires, ex));
+        printf("\n");
+    }
+}
+
 static void sync_text(const struct mdlg_sync_report *r, const struct jcount *c, size_t nj,
                       const char *out)
 {
@@ -143,7 +197,27 @@ static void sync_text(const struct mdlg_sync_report *r, const struct jcount *c, 
                    mdlg_sync_status_name(r->roots[i].status),
                    r->roots[i].detail ? r->roots[i].detail : "",
                    r->roots[i].kept_previous ? "; the copy in force was kept" : "");
+    lists_text(r);
     printf("trust set in force: %s -> %s\n", out, r->generation);
+}
+
+static json_t *lists_json(const struct mdlg_sync_report *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->n_lists; i++) {
+        const struct mdlg_sync_list *l = &r->lists[i];
+        char iat[21], ex[21];
+        bool have = l->status <= MDLG_SYNC_LIST_UNCHANGED || l->kept_previous;
+        mdlg_format_rfc3339(l->iat, iat);
+        mdlg_format_rfc3339(l->expires, ex);
+        json_array_append_new(arr, json_pack("{s:s?,s:s,s:s,s:s,s:s?,s:s?,s:b,s:s?,s:s?}",
+            "jurisdiction", l->jurisdiction[0] ? l->jurisdiction : NULL, "uri", l->uri,
+            "file", l->file, "status", mdlg_sync_list_status_name(l->status),
+            "error", l->status == MDLG_SYNC_LIST_REFUSED ? mdlg_err_name(l->err) : NULL,
+            "detail", l->detail, "kept_previous", l->kept_previous,
+            "iat", have ? iat : NULL, "expires", have && l->expires ? ex : NULL));
+    }
+    return arr;
 }
 
 static void sync_json(const struct mdlg_sync_report *r, const struct jcount *c, size_t nj,
@@ -166,6 +240,7 @@ static void sync_json(const struct mdlg_sync_report *r, const struct jcount *c, 
     json_object_set_new(js, "generation", json_string(r->generation));
     json_object_set_new(js, "jurisdictions", jj);
     json_object_set_new(js, "roots", roots);
+    json_object_set_new(js, "status_lists", lists_json(r));
     json_dumpf(js, stdout, JSON_INDENT(2));
     fputc('\n', stdout);
     json_decref(js);
@@ -174,7 +249,9 @@ static void sync_json(const struct mdlg_sync_report *r, const struct jcount *c, 
 static int cmd_sync(const struct trust_args *a, const char *out)
 {
     struct mdlg_sync_opts o = { .lists_dir = a->lists, .mirror_dir = a->from_dir,
-                                .trust_dir = out, .now = a->now, .with_test = a->with_test };
+                                .trust_dir = out, .now = a->now, .with_test = a->with_test,
+                                .status_lists = a->status_lists,
+                                .n_status_lists = a->n_status_lists };
     struct mdlg_sync_report r;
     mdlg_err e = mdlg_trust_sync(&o, &r);
     if (e != MDLG_E_OK) {
@@ -187,6 +264,8 @@ static int cmd_sync(const struct trust_args *a, const char *out)
     bool mismatch = false;
     for (size_t i = 0; i < r.n; i++)
         mismatch |= r.roots[i].status == MDLG_SYNC_MISMATCHED;
+    for (size_t i = 0; i < r.n_lists; i++)
+        mismatch |= r.lists[i].status == MDLG_SYNC_LIST_REFUSED;
     if (c != NULL)
         (a->json ? sync_json : sync_text)(&r, c, nj, out);
     free(c);
@@ -248,6 +327,47 @@ static void list_one(const struct mdlg_anchor_info *ai, const struct mdlg_manife
            warn ? warn : "");
 }
 
+/* One line of .status/index.tsv ("file\tJ\turi\tiat\texpires"), printed or appended to arr. */
+static void list_status_line(char *line, int64_t now, json_t *arr)
+{
+    char *f[5], *save = NULL, nb[21], na[21];
+    int n = 0;
+    for (char *p = strtok_r(line, "\t", &save); p != NULL && n < 5; p = strtok_r(NULL, "\t", &save))
+        f[n++] = p;
+    if (n != 5)
+        return;
+    int64_t iat = strtoll(f[3], NULL, 10), exp = strtoll(f[4], NULL, 10);
+    const char *warn = exp != 0 && now > exp ? "EXPIRED: this list counts as unavailable" : NULL;
+    time_or_dash(iat, nb);
+    time_or_dash(exp, na);
+    if (arr != NULL) {
+        json_array_append_new(arr, json_pack("{s:s,s:s?,s:s,s:s,s:s?,s:s?}", "file", f[0],
+            "jurisdiction", strcmp(f[1], "-") ? f[1] : NULL, "uri", f[2], "iat", nb,
+            "expires", exp ? na : NULL, "warning", warn));
+        return;
+    }
+    printf("  %-16s %s  issued %.10s  expires %s%s%s\n", f[1], f[2], nb, exp ? na : "-",
+           warn ? "  WARNING: " : "", warn ? warn : "");
+}
+
+/* The status lists in force (<dir>/.status/index.tsv, written by sync); their count. */
+static size_t list_status(const char *dir, int64_t now, json_t *arr)
+{
+    char path[4096];
+    uint8_t *buf = NULL;
+    size_t len = 0, n = 0;
+    snprintf(path, sizeof path, "%s/.status/index.tsv", dir);
+    if (mdlg_cli_read_file(path, 1u << 20, &buf, &len) != MDLG_E_OK)
+        return 0;
+    char *save = NULL;
+    if (arr == NULL)
+        printf("status lists (%s/.status)\n", dir);
+    for (char *l = strtok_r((char *)buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save), n++)
+        list_status_line(l, now, arr);
+    free(buf);
+    return n;
+}
+
 static int cmd_list(const struct trust_args *a, const char *dir)
 {
     mdlg_trust *t = mdlg_trust_new();
@@ -274,14 +394,18 @@ static int cmd_list(const struct trust_args *a, const char *dir)
         snprintf(prev, sizeof prev, "%s", ai.jurisdiction);
     }
     if (arr != NULL) {
-        json_t *js = json_pack("{s:s,s:I,s:I,s:o}", "trust_dir", dir, "anchors",
+        json_t *sl = json_array();
+        list_status(dir, a->now, sl);
+        json_t *js = json_pack("{s:s,s:I,s:I,s:o,s:o}", "trust_dir", dir, "anchors",
                                (json_int_t)mdlg_trust_count(t), "expired", (json_int_t)expired,
-                               "list", arr);
+                               "list", arr, "status_lists", sl);
         json_dumpf(js, stdout, JSON_INDENT(2));
         fputc('\n', stdout);
         json_decref(js);
     } else {
-        printf("%zu anchors in force, %zu expired\n", mdlg_trust_count(t), expired);
+        size_t nsl = list_status(dir, a->now, NULL);
+        printf("%zu anchors in force, %zu expired; %zu status lists\n", mdlg_trust_count(t),
+               expired, nsl);
     }
     mdlg_manifest_free_all(m, nm);
     mdlg_trust_free(t);

@@ -84,7 +84,7 @@ mdlg_err mdlg__fetch_url(const char *url, size_t max, long connect_ms, long tota
     if (rc != CURLE_OK) {
         *why = reason(rc, &s);
         free(s.buf);
-        return MDLG_E_IO;
+        return s.over || rc == CURLE_FILESIZE_EXCEEDED ? MDLG_E_LIMIT_BODY_SIZE : MDLG_E_IO;
     }
     *out = s.buf;
     *len = s.len;

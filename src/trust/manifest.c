@@ -1,8 +1,10 @@
 /*
  * manifest.c - trust-lists/<J>/manifest: a line format of "key: value"
  * records (trust-lists/README.md). '#' starts a comment line; `root:` opens
- * a root record; every other key belongs to the record above it. Unknown
- * keys and repeated keys are errors, so a typo never drops a field.
+ * a root record; every other key belongs to the record above it, except
+ * `status_list:` lines, which belong to the manifest and come before the
+ * first root. Unknown keys and repeated keys are errors, so a typo never
+ * drops a field.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -178,6 +180,29 @@ static bool root_open(struct mparse *p, const char *v)
     return true;
 }
 
+/* `status_list: URI`: an http(s) URL, before the first root, not repeated. */
+static bool status_list_add(struct mparse *p, const char *v)
+{
+    struct mdlg_manifest *m = p->m;
+    if (m->jurisdiction[0] == '\0' || m->n > 0)
+        return p->why = "status_list must come after jurisdiction and before the first root", false;
+    if (!is_url(v) || strlen(v) >= MDLG_MANIFEST_URL_MAX)
+        return p->why = "status_list is not an http(s) URL", false;
+    if (m->n_status_lists == MDLG_MANIFEST_MAX_STATUS_LISTS)
+        return p->why = "too many status lists", false;
+    for (size_t i = 0; i < m->n_status_lists; i++)
+        if (strcmp(m->status_lists[i], v) == 0)
+            return p->why = "status_list repeated", false;
+    if (m->n_status_lists % 8 == 0) {
+        void *a = realloc(m->status_lists, (m->n_status_lists + 8) * sizeof *m->status_lists);
+        if (a == NULL)
+            return p->why = "out of memory", false;
+        m->status_lists = a;
+    }
+    mdlg__strlcpy(m->status_lists[m->n_status_lists++], v, MDLG_MANIFEST_URL_MAX);
+    return true;
+}
+
 static bool line_kv(struct mparse *p, const char *key, const char *v)
 {
     if (strcmp(key, "jurisdiction") == 0) {
@@ -189,6 +214,8 @@ static bool line_kv(struct mparse *p, const char *key, const char *v)
     }
     if (strcmp(key, "root") == 0)
         return root_open(p, v);
+    if (strcmp(key, "status_list") == 0)
+        return status_list_add(p, v);
     int k = lookup(key, key_names, K_COUNT);
     if (k < 0)
         return p->why = "unknown key", false;
@@ -269,6 +296,9 @@ void mdlg_manifest_free(struct mdlg_manifest *m)
     free(m->roots);
     m->roots = NULL;
     m->n = 0;
+    free(m->status_lists);
+    m->status_lists = NULL;
+    m->n_status_lists = 0;
 }
 
 mdlg_err mdlg_manifest_load(const char *path, struct mdlg_manifest *out, struct mdlg_diag *diag)

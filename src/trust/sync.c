@@ -264,12 +264,15 @@ static mdlg_err sync_all(struct sync_ctx *c, const struct mdlg_manifest *m, size
     for (size_t i = 0; i < nm && e == MDLG_E_OK; i++)
         for (size_t k = 0; k < m[i].n && e == MDLG_E_OK; k++)
             e = sync_root(c, &m[i], &m[i].roots[k], &out->roots[out->n++]);
-    return e == MDLG_E_OK ? carry_vical(c) : e;
+    if (e == MDLG_E_OK)
+        e = carry_vical(c);
+    return e == MDLG_E_OK ? mdlg__sync_status_lists(c->o, &c->set, m, nm, out) : e;
 }
 
 mdlg_err mdlg_trust_sync(const struct mdlg_sync_opts *o, struct mdlg_sync_report *out)
 {
-    if (o == NULL || out == NULL || o->lists_dir == NULL || o->trust_dir == NULL)
+    if (o == NULL || out == NULL || o->lists_dir == NULL || o->trust_dir == NULL ||
+        (o->n_status_lists > 0 && o->status_lists == NULL))
         return MDLG_E_USAGE;
     memset(out, 0, sizeof *out);
     struct sync_ctx c = { .o = o };
@@ -300,4 +303,7 @@ void mdlg_sync_report_free(struct mdlg_sync_report *r)
     free(r->roots);
     r->roots = NULL;
     r->n = 0;
+    free(r->lists);
+    r->lists = NULL;
+    r->n_lists = 0;
 }

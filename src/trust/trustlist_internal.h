@@ -70,10 +70,22 @@ mdlg_err mdlg__sync_crl(const struct mdlg_sync_opts *o, struct mdlg__set *set, c
                         const struct mdlg_manifest_root *r, const uint8_t *root_der,
                         size_t root_len, struct mdlg_sync_root *res);
 
+/* ---- status lists during sync (sync_status.c) ---- */
+/*
+ * Fetches every status list of the manifests m[0..nm) and of o->status_lists
+ * into <gen>/.status/ once the roots are in the new generation (set), and
+ * writes .status/index.tsv; fills out->lists. Errors only for I/O on the new
+ * generation, NO_MEMORY, and USAGE for an option URI that is not http(s).
+ */
+mdlg_err mdlg__sync_status_lists(const struct mdlg_sync_opts *o, struct mdlg__set *set,
+                                 const struct mdlg_manifest *m, size_t nm,
+                                 struct mdlg_sync_report *out);
+
 /* ---- fetching a URL (fetch.c) ---- */
 /*
  * GET url (http/https only, redirects within those, at most max bytes).
- * OK with the body, or UNREACHABLE-style IO with *why set to a static reason.
+ * OK with the body; LIMIT_BODY_SIZE when the body (or its announced length)
+ * exceeds max; else IO. On failure *why is set to a static reason.
  */
 mdlg_err mdlg__fetch_url(const char *url, size_t max, long connect_ms, long total_ms,
                          uint8_t **out, size_t *len, const char **why);

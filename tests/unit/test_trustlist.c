@@ -80,6 +80,50 @@ static void test_manifest_parse(void **state)
     }
 }
 
+/* `status_list:` lines: manifest-level, before the first root, http(s), unique. */
+struct slcase {
+    const char *text;
+    mdlg_err want;
+    size_t lists;   /* on OK: how many */
+    size_t line;    /* on failure: the diag line */
+};
+
+static const struct slcase slcases[] = {
+    { "jurisdiction: US-XX\nstatus_list: https://s.example/1\n\n" ROOT, MDLG_E_OK, 1, 0 },
+    { "jurisdiction: US-XX\nstatus_list: https://s.example/1\nstatus_list: http://s.example/2\n"
+      ROOT, MDLG_E_OK, 2, 0 },
+    { "jurisdiction: US-XX\n" ROOT, MDLG_E_OK, 0, 0 },
+    { "status_list: https://s.example/1\njurisdiction: US-XX\n", MDLG_E_TRUST_MANIFEST_MALFORMED,
+      0, 1 },                                                         /* before jurisdiction */
+    { "jurisdiction: US-XX\n" ROOT "status_list: https://s.example/1\n",
+      MDLG_E_TRUST_MANIFEST_MALFORMED, 0, 10 },                       /* after a root */
+    { "jurisdiction: US-XX\nstatus_list: ftp://s.example/1\n", MDLG_E_TRUST_MANIFEST_MALFORMED, 0, 2 },
+    { "jurisdiction: US-XX\nstatus_list: https://s.example/1\nstatus_list: https://s.example/1\n",
+      MDLG_E_TRUST_MANIFEST_MALFORMED, 0, 3 },                        /* repeated */
+};
+
+static void test_manifest_status_lists(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof slcases / sizeof slcases[0]; i++) {
+        struct mdlg_manifest m;
+        struct mdlg_diag d = { 0 };
+        mdlg_err e = mdlg_manifest_parse(slcases[i].text, strlen(slcases[i].text), &m, &d);
+        if (e != slcases[i].want)
+            print_message("case %zu: got %s line %zu (%s)\n", i, mdlg_err_name(e), d.offset,
+                          d.path ? d.path : "");
+        assert_int_equal(e, slcases[i].want);
+        if (e == MDLG_E_OK) {
+            assert_int_equal(m.n_status_lists, slcases[i].lists);
+            if (m.n_status_lists > 0)
+                assert_string_equal(m.status_lists[0], "https://s.example/1");
+        } else {
+            assert_int_equal(d.offset, slcases[i].line);
+        }
+        mdlg_manifest_free(&m);
+    }
+}
+
 /* Every committed manifest root matches its certificate in the mirror:
  * fingerprint, validity and (for IACAs) jurisdiction. */
 static void test_manifests_match_mirror(void **state)
@@ -450,6 +494,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manifest_parse),
+        cmocka_unit_test(test_manifest_status_lists),
         cmocka_unit_test(test_manifests_match_mirror),
         cmocka_unit_test(test_sync_mirror),
         cmocka_unit_test(test_vical),
