@@ -11,7 +11,14 @@
  *                                   writes, busy_timeout, a connection pool,
  *                                   file mode 0600, secure_delete, migrations
  *                                   in code (table ledger_migrations)
- *   "postgres://..."                not built yet: STORE_UNSUPPORTED
+ *   "postgres://..." or             PostgreSQL (libpq URL), shared by several
+ *   "postgresql://..."              instances: the store's connection pool and
+ *                                   session settings (synchronous_commit=on,
+ *                                   lock_timeout = busy_timeout), migrations in
+ *                                   code (component "ledger" of mdlg_migrations,
+ *                                   under an advisory lock); may share the
+ *                                   store's database
+ *   anything else with "://"        STORE_UNSUPPORTED
  *
  * The ledger stores only what it is given: 32-byte keyed hashes (mdlg/ident.h),
  * key ids, two-letter state codes, the caller's claim id, times, and a result
@@ -22,7 +29,8 @@
  * looks every key up (rows of earlier screenings, including earlier entries
  * of the same batch), hands the statistics to the caller's `decide` callback
  * (which fills the entry's result text), then inserts the entry. Writers are
- * serialised (SQLite's write lock; PostgreSQL will take an advisory lock), so
+ * serialised (SQLite's write lock; on PostgreSQL a READ COMMITTED transaction
+ * holding an advisory transaction lock), so
  * of two concurrent screenings sharing a key the later one always counts the
  * earlier one: screenings never miss each other, also across processes.
  * A batch amortises the fsync of the commit (the CSV path uses hundreds).
@@ -158,12 +166,13 @@ struct mdlg_ledger_purge_stats {
 
 /*
  * Deletes rows with expires_at <= now (keys, then screenings), in one
- * transaction, then checkpoints the WAL so deleted hashes leave the log.
+ * transaction; on SQLite it then checkpoints the WAL so deleted hashes leave
+ * the log (on PostgreSQL dead rows go with autovacuum).
  */
 mdlg_err mdlg_ledger_purge(mdlg_ledger *l, int64_t now,
                            struct mdlg_ledger_purge_stats *stats) MDLG_WARN_UNUSED;
 
-/* "sqlite" (backend name), for readiness and tests. */
+/* "sqlite" or "postgres" (backend name), for readiness and tests. */
 const char *mdlg_ledger_backend(const mdlg_ledger *l);
 
 #endif

@@ -25,6 +25,11 @@ static const char *sqlite_path(const char *url)
     return strstr(url, "://") != NULL ? NULL : url;
 }
 
+static bool is_postgres(const char *url)
+{
+    return has_prefix(url, "postgres://") || has_prefix(url, "postgresql://");
+}
+
 mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt, int64_t now,
                           mdlg_ledger **out)
 {
@@ -37,16 +42,17 @@ mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt
     o.pool_size = o.pool_size ? o.pool_size : 4;
     o.busy_timeout_ms = o.busy_timeout_ms ? o.busy_timeout_ms : 5000;
     const char *path = sqlite_path(url);
-    if (path == NULL)
-        return MDLG_E_STORE_UNSUPPORTED;   /* postgres:// comes with the PostgreSQL backend */
-    if (*path == '\0')
+    if (path == NULL && !is_postgres(url))
+        return MDLG_E_STORE_UNSUPPORTED;
+    if (path != NULL && *path == '\0')
         return MDLG_E_USAGE;
     if (sodium_init() < 0)
         return MDLG_E_CRYPTO_INTERNAL;
     mdlg_ledger *l = calloc(1, sizeof *l);
     if (l == NULL)
         return MDLG_E_NO_MEMORY;
-    mdlg_err err = mdlg__ledger_sqlite_open(path, &o, now, &l->ops, &l->impl);
+    mdlg_err err = path != NULL ? mdlg__ledger_sqlite_open(path, &o, now, &l->ops, &l->impl)
+                                : mdlg__ledger_pg_open(url, &o, now, &l->ops, &l->impl);
     if (err != MDLG_E_OK) {
         free(l);
         return err;

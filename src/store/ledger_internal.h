@@ -2,7 +2,7 @@
  * ledger_internal.h - what a ledger backend implements (see mdlg/ledger.h).
  *
  * ledger_api.c checks arguments, draws screening ids and picks the backend
- * from the URL; a backend (ledger_sqlite*.c; later PostgreSQL) moves rows
+ * from the URL; a backend (ledger_sqlite*.c, ledger_pg*.c) moves rows
  * and runs mdlg_ledger_record()'s lookups and inserts in one transaction.
  */
 #ifndef MDLG_LEDGER_INTERNAL_H
@@ -27,5 +27,9 @@ struct mdlg__ledger_ops {
 mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_options *opt,
                                   int64_t now, const struct mdlg__ledger_ops **ops,
                                   void **impl);
+
+/* Opens the PostgreSQL backend on a libpq URL (postgres:// or postgresql://). */
+mdlg_err mdlg__ledger_pg_open(const char *url, const struct mdlg_ledger_options *opt,
+                              int64_t now, const struct mdlg__ledger_ops **ops, void **impl);
 
 #endif

@@ -1,12 +1,20 @@
 /*
- * test_screen.c - the identifier ledger (SQLite) and claim screening:
- * signals (one Gmail mailbox behind three aliases, one SSN behind several
- * identities and states, one bank account fanning out, velocity, mDL reuse
- * and mismatch), score and recommendation, key rotation, retention purge,
- * concurrency (threads on separate handles see each other), and no
- * plaintext identifier in the database files.
+ * test_screen.c - the identifier ledger and claim screening, on both
+ * backends: signals (one Gmail mailbox behind three aliases, one SSN behind
+ * several identities and states, one bank account fanning out, velocity,
+ * mDL reuse and mismatch), score and recommendation, key rotation,
+ * retention (expired rows not counted, purge), clusters, concurrency
+ * (threads on separate handles see each other), and no plaintext identifier
+ * at rest (the SQLite files; a pg_dump of the PostgreSQL schema).
+ *
+ * main() runs every common case on SQLite, then again on PostgreSQL at
+ * $MDLG_TEST_PG_URL (`make test` starts a throwaway server, see
+ * tests/support/with-postgres.sh); without it the PostgreSQL group is one
+ * skipped case that prints why. On PostgreSQL each case works in its own
+ * schema (the ledger's URL sets search_path to it; dropped at the end).
  */
 #define _GNU_SOURCE   /* memmem */
+#include <glob.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,20 +26,68 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "mdlg/screen.h"
+#include "mdlg/store.h"
 #include "testutil.h"
 
 #define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
 #define DAY 86400
 
+enum backend { SQLITE, POSTGRES };
+static enum backend bk;          /* the group being run */
+static const char *pg_url;       /* $MDLG_TEST_PG_URL */
+
 struct fx {
     char dir[64];
-    char db[96];
+    char db[96];                 /* SQLite: the ledger file */
+    char schema[48];             /* PostgreSQL: this case's schema */
+    char url[1024];              /* what the ledger opens */
+    PGconn *pg;                  /* PostgreSQL: the test's own connection */
     mdlg_ledger *l;
     mdlg_screener *s;
     struct mdlg_screen_config cfg;
 };
+
+static void pg_must(PGconn *db, const char *sql)
+{
+    PGresult *r = PQexec(db, sql);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(db));
+    PQclear(r);
+}
+
+/* One integer from the test's own connection (in the case's schema). */
+static long long pg_int(const struct fx *f, const char *sql)
+{
+    PGresult *r = PQexec(f->pg, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        fail_msg("%s: %s", sql, PQerrorMessage(f->pg));
+    long long v = atoll(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return v;
+}
+
+static void pg_setup(struct fx *f)
+{
+    static unsigned seq;
+    char sql[160];
+    snprintf(f->schema, sizeof f->schema, "mdlg_s%ld_%u", (long)getpid(), ++seq);
+    f->pg = PQconnectdb(pg_url);
+    if (PQstatus(f->pg) != CONNECTION_OK)
+        fail_msg("connect %s: %s", pg_url, PQerrorMessage(f->pg));
+    pg_must(f->pg, "SET client_min_messages TO warning");
+    snprintf(sql, sizeof sql, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
+    pg_must(f->pg, sql);
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+    pg_must(f->pg, sql);
+    snprintf(sql, sizeof sql, "SET search_path TO %s", f->schema);
+    pg_must(f->pg, sql);
+    snprintf(f->url, sizeof f->url, "%s%coptions=-csearch_path%%3D%s&application_name=%s",
+             pg_url, strchr(pg_url, '?') != NULL ? '&' : '?', f->schema, f->schema);
+}
 
 static void key_of(struct mdlg_ident_key *k, uint8_t id, uint8_t fill)
 {
@@ -45,10 +101,14 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "/tmp/mdlg-screen-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
     snprintf(f->db, sizeof f->db, "%s/ledger.db", f->dir);
+    snprintf(f->url, sizeof f->url, "%s", f->db);
+    if (bk == POSTGRES)
+        pg_setup(f);
     mdlg_screen_config_defaults(&f->cfg);
     key_of(&f->cfg.keys[0], 1, 0x42);
     f->cfg.n_keys = 1;
-    assert_int_equal(mdlg_ledger_open(f->db, NULL, T0, &f->l), MDLG_E_OK);
+    assert_int_equal(mdlg_ledger_open(f->url, NULL, T0, &f->l), MDLG_E_OK);
+    assert_string_equal(mdlg_ledger_backend(f->l), bk == SQLITE ? "sqlite" : "postgres");
     assert_int_equal(mdlg_screener_new(&f->cfg, f->l, &f->s), MDLG_E_OK);
     *state = f;
     return 0;
@@ -63,6 +123,11 @@ static int teardown(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
         return -1;
+    if (f->pg != NULL) {
+        snprintf(cmd, sizeof cmd, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
+        PQclear(PQexec(f->pg, cmd));
+        PQfinish(f->pg);
+    }
     free(f);
     return 0;
 }
@@ -407,7 +472,7 @@ static void *work(void *arg)
     struct worker *w = arg;
     mdlg_ledger *l = NULL;
     mdlg_screener *s = NULL;
-    w->err = mdlg_ledger_open(w->f->db, NULL, T0, &l);
+    w->err = mdlg_ledger_open(w->f->url, NULL, T0, &l);
     if (w->err == MDLG_E_OK)
         w->err = mdlg_screener_new(&w->f->cfg, l, &s);
     for (int i = 0; w->err == MDLG_E_OK && i < PER_THREAD; i++) {
@@ -463,6 +528,23 @@ static bool file_has(const char *path, const char *needle)
     return hit;
 }
 
+/* pg_dump of the server's version (the newest installed), else the one on PATH. */
+static void pg_dump_schema(const struct fx *f, const char *out)
+{
+    glob_t g;
+    char bin[256] = "pg_dump", cmd[2048];
+    if (glob("/usr/lib/postgresql/*/bin/pg_dump", 0, NULL, &g) == 0 && g.gl_pathc > 0)
+        snprintf(bin, sizeof bin, "%s", g.gl_pathv[g.gl_pathc - 1]);
+    globfree(&g);
+    snprintf(cmd, sizeof cmd, "'%s' --dbname='%s' --schema=%s --no-owner -f '%s' 2>/dev/null",
+             bin, pg_url, f->schema, out);
+    if (system(cmd) != 0) {
+        print_message("[  SKIPPED ] no working pg_dump (%s)\n", bin);
+        skip();
+    }
+    assert_true(file_has(out, "ledger_keys"));   /* the dump holds the tables */
+}
+
 static void test_no_plaintext(void **state)
 {
     struct fx *f = *state;
@@ -478,25 +560,198 @@ static void test_no_plaintext(void **state)
                               "PLAINTEXT", "2125550147", "55501234", "SUNSET", "Sunset",
                               "203.0.113.77", "dev-secret-77", "QUINCY", "Quincy", "Plainview",
                               "PLAINVIEW", "1955-05-05" };
-    char wal[128];
-    snprintf(wal, sizeof wal, "%s-wal", f->db);
-    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++) {
-        assert_false(file_has(f->db, needles[i]));
-        assert_false(file_has(wal, needles[i]));
+    char a[128], b[128];
+    if (bk == SQLITE) {   /* the database file and its log */
+        snprintf(a, sizeof a, "%s", f->db);
+        snprintf(b, sizeof b, "%s-wal", f->db);
+    } else {              /* everything pg_dump can see of the case's schema */
+        snprintf(a, sizeof a, "%s/dump.sql", f->dir);
+        snprintf(b, sizeof b, "%s", a);
+        pg_dump_schema(f, a);
     }
-    assert_true(file_has(f->db, "Z1") || file_has(wal, "Z1"));   /* the search can hit */
+    for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++) {
+        assert_false(file_has(a, needles[i]));
+        assert_false(file_has(b, needles[i]));
+    }
+    assert_true(file_has(a, "Z1") || file_has(b, "Z1"));   /* the search can hit */
 }
+
+/* ---- the ledger API directly ---- */
+
+static mdlg_err decide_copy(void *arg, struct mdlg_ledger_entry *e,
+                            const struct mdlg_ledger_stats *stats)
+{
+    struct mdlg_ledger_stats *out = arg;
+    memcpy(out, stats, e->n_keys * sizeof *stats);
+    e->result = strdup("{}");
+    return e->result != NULL ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+}
+
+static void key_fill(struct mdlg_ledger_key *k, uint8_t hash, uint8_t identity, int64_t expires)
+{
+    memset(k, 0, sizeof *k);
+    k->type = MDLG_IDENT_SSN;
+    k->key_id = 1;
+    memset(k->hash, hash, sizeof k->hash);
+    memset(k->identity, identity, sizeof k->identity);
+    memcpy(k->state, "CA", 3);
+    k->window_s = 30 * DAY;
+    k->velocity_s = DAY;
+    k->expires_at = expires;
+}
+
+/* Records one entry with one key at `now`; returns the key's stats. */
+static struct mdlg_ledger_stats record1(struct fx *f, const char *claim, int64_t now,
+                                        const struct mdlg_ledger_key *k)
+{
+    struct mdlg_ledger_stats st[1];
+    struct mdlg_ledger_entry e = { .claim_id = claim, .created_at = now,
+                                   .expires_at = now + 400 * DAY, .keys = k, .n_keys = 1 };
+    memset(st, 0, sizeof st);
+    assert_int_equal(mdlg_ledger_record(f->l, &e, 1, decide_copy, st), MDLG_E_OK);
+    free(e.result);
+    return st[0];
+}
+
+/* Reads honour expires_at before any purge; windows and velocity count as documented. */
+static void test_ledger_windows_and_expiry(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_ledger_key k;
+    key_fill(&k, 0x11, 0xa1, T0 + 10 * DAY);           /* kept 10 days only */
+    struct mdlg_ledger_stats s = record1(f, "W1", T0, &k);
+    assert_int_equal(s.claims, 1);
+    assert_int_equal(s.n_related, 0);
+    key_fill(&k, 0x11, 0xa2, T0 + 100 * DAY);
+    s = record1(f, "W2", T0 + 2 * DAY, &k);
+    assert_int_equal(s.claims, 2);
+    assert_int_equal(s.identities, 2);
+    assert_int_equal(s.states, 1);
+    assert_int_equal(s.recent, 1);                      /* W1 is older than a day */
+    assert_int_equal(s.n_related, 1);
+    key_fill(&k, 0x11, 0xa2, T0 + 100 * DAY);
+    s = record1(f, "W3", T0 + 11 * DAY, &k);            /* W1 expired, not purged */
+    assert_int_equal(s.claims, 2);
+    assert_int_equal(s.identities, 1);
+    key_fill(&k, 0x11, 0xa3, T0 + 100 * DAY);
+    k.window_s = 5 * DAY;                               /* W2 outside the window */
+    s = record1(f, "W4", T0 + 12 * DAY, &k);
+    assert_int_equal(s.claims, 2);
+    assert_int_equal(s.n_related, 1);
+    /* a batch: the second entry counts the first; a failing decide stores nothing */
+    struct mdlg_ledger_key k2[2];
+    key_fill(&k2[0], 0x22, 0xb1, T0 + 100 * DAY);
+    key_fill(&k2[1], 0x22, 0xb2, T0 + 100 * DAY);
+    struct mdlg_ledger_entry e[2] = {
+        { .claim_id = "B1", .created_at = T0, .expires_at = T0 + DAY, .keys = &k2[0], .n_keys = 1 },
+        { .claim_id = "B2", .created_at = T0, .expires_at = T0 + DAY, .keys = &k2[1], .n_keys = 1 },
+    };
+    struct mdlg_ledger_stats st[1];
+    assert_int_equal(mdlg_ledger_record(f->l, e, 2, decide_copy, st), MDLG_E_OK);
+    assert_int_equal(st[0].claims, 2);
+    assert_string_equal(st[0].related[0], e[0].id);
+    free(e[0].result);
+    free(e[1].result);
+}
+
+/* ---- PostgreSQL only ---- */
+
+/* The migrations are the ledger's own component, recorded once; a newer one is refused. */
+static void test_pg_migrations(void **state)
+{
+    struct fx *f = *state;
+    mdlg_ledger *l2 = NULL;
+    assert_int_equal(mdlg_ledger_open(f->url, NULL, T0, &l2), MDLG_E_OK);
+    mdlg_ledger_close(l2);
+    assert_int_equal(pg_int(f, "SELECT count(*) FROM mdlg_migrations WHERE component = 'ledger'"), 1);
+    assert_int_equal(pg_int(f, "SELECT count(*) FROM mdlg_migrations WHERE component <> 'ledger'"), 0);
+    /* the store opens beside it on the same URL */
+    mdlg_store *st = NULL;
+    assert_int_equal(mdlg_store_open(f->url, NULL, T0, &st), MDLG_E_OK);
+    mdlg_store_close(st);
+    assert_true(pg_int(f, "SELECT count(*) FROM mdlg_migrations WHERE component = 'store'") >= 1);
+    pg_must(f->pg, "INSERT INTO mdlg_migrations VALUES ('ledger', 99, 'future', 0)");
+    assert_int_equal(mdlg_ledger_open(f->url, NULL, T0, &l2), MDLG_E_STORE_SCHEMA_TOO_NEW);
+    assert_null(l2);
+}
+
+/* A writer waits for the advisory lock another instance holds, up to busy_timeout_ms. */
+static void test_pg_writer_lock(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_ledger_options o = { .pool_size = 1, .busy_timeout_ms = 300 };
+    mdlg_ledger *l2 = NULL;
+    assert_int_equal(mdlg_ledger_open(f->url, &o, T0, &l2), MDLG_E_OK);
+    pg_must(f->pg, "BEGIN");
+    pg_must(f->pg, "SELECT pg_advisory_xact_lock(1818519410)");   /* ledger_pg.h's lock */
+    struct mdlg_ledger_key k;
+    key_fill(&k, 0x33, 0xc1, T0 + DAY);
+    struct mdlg_ledger_entry e = { .claim_id = "X1", .created_at = T0, .expires_at = T0 + DAY,
+                                   .keys = &k, .n_keys = 1 };
+    struct mdlg_ledger_stats st[1];
+    assert_int_equal(mdlg_ledger_record(l2, &e, 1, decide_copy, st), MDLG_E_STORE_UNAVAILABLE);
+    assert_null(e.result);
+    pg_must(f->pg, "COMMIT");
+    assert_int_equal(pg_int(f, "SELECT count(*) FROM ledger_screenings"), 0);
+    assert_int_equal(mdlg_ledger_record(l2, &e, 1, decide_copy, st), MDLG_E_OK);
+    free(e.result);
+    assert_int_equal(pg_int(f, "SELECT count(*) FROM ledger_keys"), 1);
+    assert_int_equal(pg_int(f, "SELECT octet_length(identity) FROM ledger_keys"), 16);
+    mdlg_ledger_close(l2);
+}
+
+static void test_open_urls(void **state)
+{
+    (void)state;
+    const struct { const char *url; mdlg_err want; } rows[] = {
+        { "mysql://db/x", MDLG_E_STORE_UNSUPPORTED },
+        { "sqlite:", MDLG_E_USAGE },
+        { "postgres:///mdlgate?host=/nonexistent-mdlg", MDLG_E_STORE_UNAVAILABLE },
+        { "postgresql://[::1", MDLG_E_STORE_UNAVAILABLE },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        mdlg_ledger *l = NULL;
+        mdlg_err err = mdlg_ledger_open(rows[i].url, NULL, T0, &l);
+        if (err != rows[i].want)
+            fail_msg("%s: %s", rows[i].url, mdlg_err_name(err));
+        assert_null(l);
+    }
+}
+
+/* Stands for the PostgreSQL group when no server is available, and says why. */
+static void test_postgres_unavailable(void **state)
+{
+    (void)state;
+    const char *why = getenv("MDLG_TEST_PG_SKIP");
+    print_message("[  SKIPPED ] postgres: %s\n",
+                  why != NULL ? why
+                              : "MDLG_TEST_PG_URL is not set (make test starts a server)");
+    skip();
+}
+
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+
+/* The cases both backends run. */
+#define COMMON_CASES                                                                  \
+    T(test_gmail_aliases), T(test_ssn_identities_and_states),                         \
+        T(test_bank_fanout_and_velocity), T(test_score_and_recommendation),           \
+        T(test_mdl_reuse), T(test_bad_claims), T(test_key_missing_and_rotation),      \
+        T(test_purge), T(test_clusters), T(test_concurrent_same_key),                 \
+        T(test_no_plaintext), T(test_ledger_windows_and_expiry)
 
 int main(void)
 {
-#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
-    const struct CMUnitTest tests[] = {
-        T(test_gmail_aliases),    T(test_ssn_identities_and_states),
-        T(test_bank_fanout_and_velocity), T(test_score_and_recommendation),
-        T(test_mdl_reuse),        T(test_bad_claims),
-        T(test_key_missing_and_rotation), T(test_purge),
-        T(test_clusters),         T(test_concurrent_same_key),
-        T(test_no_plaintext),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest sqlite_tests[] = { COMMON_CASES, cmocka_unit_test(test_open_urls) };
+    const struct CMUnitTest pg_tests[] = { COMMON_CASES, T(test_pg_migrations),
+                                           T(test_pg_writer_lock) };
+    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(test_postgres_unavailable) };
+    bk = SQLITE;
+    int failed = cmocka_run_group_tests_name("screening on SQLite", sqlite_tests, NULL, NULL);
+    pg_url = getenv("MDLG_TEST_PG_URL");
+    bk = POSTGRES;
+    if (pg_url != NULL && *pg_url != '\0')
+        failed += cmocka_run_group_tests_name("screening on PostgreSQL", pg_tests, NULL, NULL);
+    else
+        failed += cmocka_run_group_tests_name("screening on PostgreSQL", pg_missing, NULL, NULL);
+    return failed;
 }
