@@ -21,6 +21,16 @@ const char *mdlg_cli_screen_config_path(const char *given, const char *data_dir,
     return stat(buf, &st) == 0 ? buf : NULL;
 }
 
+/* A file path is named; a URL never is (it may hold a password). */
+static void ledger_error(const char *url, mdlg_err e, char *err, size_t errlen)
+{
+    if (strstr(url, "://") != NULL)
+        snprintf(err, errlen, "ledger (%.*s URL): %s", (int)(strstr(url, "://") - url), url,
+                 mdlg_err_name(e));
+    else
+        snprintf(err, errlen, "ledger %s: %s", url, mdlg_err_name(e));
+}
+
 mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t now,
                               struct mdlg_cli_screen *out, char *err, size_t errlen)
 {
@@ -41,7 +51,7 @@ mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t 
     if (e == MDLG_E_OK && c->ledger_url[0] == '\0')
         snprintf(c->ledger_url, sizeof c->ledger_url, "%s/ledger.db", data_dir);
     if (e == MDLG_E_OK && (e = mdlg_ledger_open(c->ledger_url, NULL, now, &out->ledger)))
-        snprintf(err, errlen, "ledger %s: %s", c->ledger_url, mdlg_err_name(e));
+        ledger_error(c->ledger_url, e, err, errlen);
     if (e == MDLG_E_OK && (e = mdlg_screener_new(c, out->ledger, &out->screener)))
         snprintf(err, errlen, "screener: %s", mdlg_err_name(e));
     if (c != NULL) {

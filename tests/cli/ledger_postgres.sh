@@ -6,7 +6,8 @@
 # parallel burst of claims sharing one bank account, split over both, sees exact counts
 # 1..N (writers serialised across instances); `mdlgate screen --config` (the CLI path, ledger
 # URL in the config file) joins the same ledger and `screen purge` empties it; no SQLite
-# ledger file is created, and a pg_dump of the schema holds no raw identifier.
+# ledger file is created, and a pg_dump of the schema holds no raw identifier; an unreachable
+# ledger URL stops serve without echoing the URL (it may hold a password).
 # Needs MDLG_TEST_PG_URL (make test starts a throwaway server). Exit 0 pass, 77 skip.
 set -u
 if [ -z "${MDLG_TEST_PG_URL:-}" ]; then
@@ -28,6 +29,9 @@ LKEY=3:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')   # one key for ev
 AUTH=(-H "Authorization: Bearer $KEY")
 JSONH=(-H "Content-Type: application/json")
 SERVER_ENV=(MDLGATE_API_KEYS="$KEY" MDLGATE_LEDGER_KEY="$LKEY" MDLGATE_LEDGER_URL="$ledger_url")
+env MDLGATE_LEDGER_KEY="$LKEY" MDLGATE_LEDGER_URL="postgresql://mdlgate:s3cretpw@/x?host=$TMP/none" \
+    "$M" serve --listen 127.0.0.1:0 --data-dir "$TMP/var-bad" >"$TMP/bad.out" 2>"$TMP/bad.err"
+check "an unreachable ledger: serve exits 2, STORE_UNAVAILABLE, the URL (password) not echoed" '[ $? = 2 ] && grep -q STORE_UNAVAILABLE "$TMP/bad.err" && ! grep -q s3cretpw "$TMP/bad.err"'
 start_server a || finish
 A=$URL
 start_server b || finish
