@@ -154,7 +154,8 @@ struct mdlg_result {
 
 /*
  * Verifies buf[0..len) as a DeviceResponse. Always fills *out (call
- * mdlg_result_free afterwards). Returns OK when a verdict was reached (valid
+ * mdlg_result_free afterwards); of docs[], only the first n_docs entries
+ * are written (the rest is left as it was). Returns OK when a verdict was reached (valid
  * or not: see out->valid), or a 9xx code when it could not verify at all
  * (USAGE for a missing `now`/trust, NO_MEMORY).
  */

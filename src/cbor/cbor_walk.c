@@ -461,8 +461,12 @@ static mdlg_err step(struct walker *w)
 mdlg_err mdlg_cbor_parse(struct mdlg_cbor_doc *doc, const uint8_t *buf, size_t len,
                          struct mdlg_cbor_item *items, uint32_t cap, struct mdlg_diag *diag)
 {
-    struct walker w;
-    memset(&w, 0, sizeof w);
+    struct walker w;   /* stack[] is written before it is read: not cleared */
+    w.pos = 0;
+    w.depth = 0;
+    w.h.kind = H_NONE;
+    w.err = MDLG_E_OK;
+    w.err_off = 0;
     *doc = (struct mdlg_cbor_doc){ buf, len, items, cap, 0 };
     w.doc = doc;
     if ((buf == NULL && len > 0) || items == NULL || cap == 0)

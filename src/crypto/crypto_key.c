@@ -96,6 +96,7 @@ static mdlg_err wrap_as(EVP_PKEY *k, enum mdlg_curve crv, mdlg_pkey **out)
     atomic_init(&h->refs, 1);
     h->crv = crv;
     h->evp = k;
+    atomic_init(&h->vctx, NULL);
     *out = h;
     return MDLG_E_OK;
 }
@@ -128,6 +129,7 @@ void mdlg_pkey_free(mdlg_pkey *k)
 {
     if (k == NULL || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
         return;
+    EVP_PKEY_CTX_free(atomic_load_explicit(&k->vctx, memory_order_acquire));
     EVP_PKEY_free(k->evp);
     free(k);
 }

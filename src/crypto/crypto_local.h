@@ -15,11 +15,19 @@
  * A refcounted EVP_PKEY. `crv` is computed once when the key is wrapped
  * (the EVP_PKEY is never modified afterwards), so the hot verify path does
  * not ask OpenSSL for the group name on every call.
+ *
+ * `vctx` is a verify-initialised EVP_PKEY_CTX for the key, kept after the
+ * key's first ECDSA verification and never used directly again: later
+ * verifications work on an EVP_PKEY_CTX_dup of it, which only reads it, so
+ * threads sharing the handle (a cached DS key) may copy it at once. It is a
+ * pure function of the key (a cache, not state), installed once by
+ * compare-and-swap, and freed with the handle.
  */
 struct mdlg_pkey {
     atomic_uint refs;
     enum mdlg_curve crv;
     EVP_PKEY *evp;
+    _Atomic(EVP_PKEY_CTX *) vctx;
 };
 
 /* One supported curve. */

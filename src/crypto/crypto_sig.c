@@ -112,24 +112,59 @@ static mdlg_err verify_failure(int rc)
 }
 
 /*
+ * A verify-initialised context for k. With the key's template (see struct
+ * mdlg_pkey) it is an EVP_PKEY_CTX_dup of it (~1k instructions); without,
+ * a new one: EVP_PKEY_CTX_new_from_pkey and EVP_PKEY_verify_init fetch the
+ * key management and the signature implementation by name on every call in
+ * OpenSSL 3.0 (~30k instructions, more than all the other per-call overhead
+ * of a cached verification). *fresh tells which.
+ */
+static EVP_PKEY_CTX *verify_ctx(mdlg_pkey *k, bool *fresh)
+{
+    EVP_PKEY_CTX *t = atomic_load_explicit(&k->vctx, memory_order_acquire);
+    *fresh = t == NULL;
+    if (t != NULL)
+        return EVP_PKEY_CTX_dup(t);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->evp, NULL);
+    if (ctx != NULL && EVP_PKEY_verify_init(ctx) != 1) {
+        EVP_PKEY_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
+}
+
+/* A fresh context becomes the key's template if it has none yet; others are freed. */
+static void verify_ctx_done(mdlg_pkey *k, EVP_PKEY_CTX *ctx, bool fresh)
+{
+    EVP_PKEY_CTX *none = NULL;
+    if (!fresh || ctx == NULL ||
+        !atomic_compare_exchange_strong_explicit(&k->vctx, &none, ctx, memory_order_acq_rel,
+                                                 memory_order_acquire))
+        EVP_PKEY_CTX_free(ctx);
+}
+
+/*
  * ECDSA: hash with the prefetched EVP_MD, then EVP_PKEY_verify on the
  * digest. Measured ~1 us (1.5%) cheaper per call than EVP_DigestVerifyInit,
  * whose provider side fetches the digest by name again on every call. No
  * signature digest is set on the context, so OpenSSL takes the digest as
- * given (truncated to the order's bit length as ECDSA requires).
+ * given (truncated to the order's bit length as ECDSA requires). The
+ * context comes from the key's template (verify_ctx); the handle is const to
+ * callers, the template is a cache inside it.
  */
-static mdlg_err ecdsa_verify(EVP_PKEY *k, enum mdlg_hash_alg h, const uint8_t *msg, size_t len,
-                             const uint8_t *der, size_t derlen)
+static mdlg_err ecdsa_verify(const mdlg_pkey *pub, enum mdlg_hash_alg h, const uint8_t *msg,
+                             size_t len, const uint8_t *der, size_t derlen)
 {
     uint8_t dgst[MDLG_HASH_MAX];
     if (EVP_Digest(msg, len, dgst, NULL, mdlg__md(h), NULL) != 1)
         return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k, NULL);
-    int rc = -1;
-    if (ctx != NULL && EVP_PKEY_verify_init(ctx) == 1)
-        rc = EVP_PKEY_verify(ctx, der, derlen, dgst, mdlg_hash_len(h));
-    EVP_PKEY_CTX_free(ctx);
-    return rc == 1 ? MDLG_E_OK : verify_failure(rc);
+    mdlg_pkey *k = (mdlg_pkey *)pub;
+    bool fresh;
+    EVP_PKEY_CTX *ctx = verify_ctx(k, &fresh);
+    int rc = ctx != NULL ? EVP_PKEY_verify(ctx, der, derlen, dgst, mdlg_hash_len(h)) : -1;
+    mdlg_err e = rc == 1 ? MDLG_E_OK : verify_failure(rc);
+    verify_ctx_done(k, ctx, fresh);
+    return e;
 }
 
 /* Ed25519 is one-shot over the whole message (EVP_DigestVerify, no digest). */
@@ -167,7 +202,7 @@ mdlg_err mdlg_sig_verify(const mdlg_pkey *pub, int cose_alg, const uint8_t *msg,
         return eddsa_verify(pub->evp, msg, len, sig, siglen);
     uint8_t der[DER_SIG_MAX];
     size_t derlen = raw_to_der(sig, siglen / 2, der);
-    return ecdsa_verify(pub->evp, a->hash, msg, len, der, derlen);
+    return ecdsa_verify(pub, a->hash, msg, len, der, derlen);
 }
 
 /* --- sign --- */

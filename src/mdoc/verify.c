@@ -2,6 +2,7 @@
  * verify.c - DeviceResponse and Document orchestration (18013-5 9.3.1).
  * see mdlg/mdoc.h
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,6 +173,7 @@ static void verify_document(const struct mdlg_verify_opts *o, const struct mdlg_
                             uint32_t doc, struct mdlg_doc_result *r)
 {
     struct doc_ctx c = { .o = o, .rd = rd, .doc = doc, .r = r };
+    memset(r, 0, sizeof *r);
     if (step_structure(&c)) {
         step_chain(&c);
         step_issuer_signature(&c);
@@ -257,7 +259,9 @@ mdlg_err mdlg_verify(const uint8_t *buf, size_t len, const struct mdlg_verify_op
 {
     struct mdlg_cbor_doc d;
     struct mdlg_diag diag = { 0 };
-    memset(out, 0, sizeof *out);
+    /* Not the ~40 KB of docs[]: each document is cleared when it is verified. */
+    memset(out, 0, offsetof(struct mdlg_result, docs));
+    out->n_docs = out->n_document_errors = 0;
     if (o == NULL || o->now <= 0 || o->trust == NULL || buf == NULL)
         return MDLG_E_USAGE;
     out->policy = o->policy;

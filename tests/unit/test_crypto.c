@@ -6,6 +6,7 @@
  * tables of known answers and negative cases that need no files.
  */
 #define _GNU_SOURCE   /* memmem */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -407,6 +408,73 @@ static void test_sign_verify_roundtrip(void **state)
         mdlg_pkey_free(pub);
         mdlg_pkey_free(k);
     }
+}
+
+/*
+ * One key shared by several threads, all starting before any verification:
+ * they race to install the key's verify-context template and then verify
+ * on copies of it. Every thread alternates a good and a tampered signature,
+ * so a template that kept state from a failure, or a copy that lost the
+ * key, shows as a wrong answer.
+ */
+#define SHARED_THREADS 4
+#define SHARED_ROUNDS 25
+
+struct shared_job {
+    mdlg_pkey *pub;
+    const uint8_t *msg;
+    size_t len;
+    uint8_t good[64], bad[64];
+    pthread_barrier_t *start;
+    int wrong;
+};
+
+static void *shared_verify(void *arg)
+{
+    struct shared_job *j = arg;
+    pthread_barrier_wait(j->start);
+    for (int i = 0; i < SHARED_ROUNDS; i++) {
+        j->wrong += mdlg_sig_verify(j->pub, MDLG_ALG_ES256, j->msg, j->len, j->good, 64) !=
+                    MDLG_E_OK;
+        j->wrong += mdlg_sig_verify(j->pub, MDLG_ALG_ES256, j->msg, j->len, j->bad, 64) !=
+                    MDLG_E_COSE_SIGNATURE_INVALID;
+    }
+    return NULL;
+}
+
+static void test_verify_shared_key_threads(void **state)
+{
+    (void)state;
+    static const uint8_t msg[] = "one DS key, many verifications";
+    mdlg_pkey *k = generate(MDLG_CRV_P256), *pub = public_half(k);
+    struct shared_job jobs[SHARED_THREADS];
+    pthread_t th[SHARED_THREADS];
+    pthread_barrier_t start;
+    uint8_t sig[64];
+    size_t siglen;
+    sign(k, msg, sizeof msg, sig, &siglen);
+    assert_int_equal(siglen, 64);
+    assert_int_equal(pthread_barrier_init(&start, NULL, SHARED_THREADS), 0);
+    for (int i = 0; i < SHARED_THREADS; i++) {
+        jobs[i] = (struct shared_job){ .pub = pub, .msg = msg, .len = sizeof msg,
+                                       .start = &start };
+        memcpy(jobs[i].good, sig, 64);
+        memcpy(jobs[i].bad, sig, 64);
+        jobs[i].bad[i] ^= 0x40;   /* r changed */
+        assert_int_equal(pthread_create(&th[i], NULL, shared_verify, &jobs[i]), 0);
+    }
+    for (int i = 0; i < SHARED_THREADS; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(jobs[i].wrong, 0);
+    }
+    /* Still right afterwards, through the installed template. */
+    assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64), MDLG_E_OK);
+    sig[63] ^= 1;
+    assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64),
+               MDLG_E_COSE_SIGNATURE_INVALID);
+    pthread_barrier_destroy(&start);
+    mdlg_pkey_free(pub);
+    mdlg_pkey_free(k);
 }
 
 /* out = n - v over `size` big-endian bytes (v < n). */
@@ -1038,6 +1106,7 @@ int main(void)
         cmocka_unit_test(test_wycheproof_hkdf),
         cmocka_unit_test(test_wycheproof_ecdh),
         cmocka_unit_test(test_sign_verify_roundtrip),
+        cmocka_unit_test(test_verify_shared_key_threads),
         cmocka_unit_test(test_ecdsa_high_s_and_range),
         cmocka_unit_test(test_signature_shape_and_alg),
         cmocka_unit_test(test_ed25519_rfc8032),
