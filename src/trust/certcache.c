@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
+
+#include "crypto/crypto_internal.h"
 
 #include "trust/trust_internal.h"
 
@@ -26,7 +29,7 @@ void mdlg__certcache_destroy(struct mdlg_certcache *c)
 {
     if (c->e != NULL)
         for (size_t i = 0; i < MDLG_CACHE_SETS * MDLG_CACHE_WAYS; i++)
-            X509_free(c->e[i].info.x);
+            mdlg__ds_info_clear(&c->e[i].info);
     free(c->e);
     c->e = NULL;
     pthread_rwlock_destroy(&c->lock);
@@ -47,6 +50,7 @@ static bool lookup(struct mdlg_certcache *c, const uint8_t key[32], struct mdlg_
             if (set[w].info.x != NULL && memcmp(set[w].key, key, 32) == 0 &&
                 X509_up_ref(set[w].info.x)) {
                 *out = set[w].info;
+                mdlg_pkey_ref(out->key);
                 hit = true;
             }
     }
@@ -67,16 +71,31 @@ static void insert(struct mdlg_certcache *c, const uint8_t key[32], const struct
                 w = i;
                 break;
             }
-        X509_free(set[w].info.x);
+        mdlg__ds_info_clear(&set[w].info);
         set[w].info = *in;
+        mdlg_pkey_ref(in->key);
         memcpy(set[w].key, key, 32);
     }
     pthread_rwlock_unlock(&c->lock);
 }
 
-/* Subject fields, validity and the DS's own profile findings. */
+void mdlg__ds_info_clear(struct mdlg_ds_info *d)
+{
+    X509_free(d->x);
+    mdlg_pkey_free(d->key);
+    d->x = NULL;
+    d->key = NULL;
+}
+
+/*
+ * Subject fields, validity, the DS's own profile findings and its public key
+ * (wrapped once, so its verify-context template outlives one verification).
+ */
 static void describe(X509 *x, struct mdlg_ds_info *d)
 {
+    EVP_PKEY *pub = X509_get_pubkey(x);
+    d->key = pub != NULL ? mdlg__pkey_wrap(pub) : NULL;   /* wrap takes pub */
+    ERR_clear_error();
     const X509_NAME *subj = X509_get_subject_name(x);
     mdlg__name_oneline(subj, d->subject, sizeof d->subject);
     mdlg__name_attr(subj, NID_countryName, d->c, sizeof d->c);

@@ -107,6 +107,7 @@ struct mdlg_cache {
  */
 struct mdlg_ds_info {
     X509 *x;                    /* one reference */
+    mdlg_pkey *key;             /* its public key, one reference; NULL if unreadable */
     char subject[256];          /* RFC 2253 one-line */
     char c[4], st[64], st_code[16];
     int64_t not_before, not_after;  /* 0, 0 if unparsable */
@@ -153,11 +154,15 @@ int mdlg__certcache_init(struct mdlg_certcache *c);
 void mdlg__certcache_destroy(struct mdlg_certcache *c);
 /*
  * The DS certificate whose DER (der, len) has SHA-256 `key`, parsed and
- * described once and shared: fills *out (out->x is a new reference) and
- * returns true, or false if the bytes are not a certificate.
+ * described once and shared: fills *out (out->x and out->key are new
+ * references: release them with mdlg__ds_info_clear) and returns true, or
+ * false if the bytes are not a certificate.
  */
 bool mdlg__certcache_ds(struct mdlg_certcache *c, const uint8_t key[32], const uint8_t *der,
                         size_t len, struct mdlg_ds_info *out);
+
+/* Drops the references a mdlg_ds_info holds (x, key) and sets them NULL. */
+void mdlg__ds_info_clear(struct mdlg_ds_info *d);
 
 /* CRLs (crl.c). */
 /*

@@ -235,14 +235,12 @@ static mdlg_err after_path(const mdlg_trust *t, const struct mdlg_ds_info *ds,
         r->err_detail = "the IACA's CRL lists the DS certificate's serial number";
         return MDLG_E_CERT_REVOKED;
     }
-    EVP_PKEY *pub = X509_get_pubkey(ds->x);
-    ERR_clear_error();
-    if (pub == NULL) {
+    if (ds->key == NULL) {
         r->err_detail = "DS public key unreadable";
         return MDLG_E_CERT_MALFORMED;
     }
-    r->ds_key = mdlg__pkey_wrap(pub);   /* takes pub, frees it on failure */
-    return r->ds_key != NULL ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+    r->ds_key = mdlg_pkey_ref(ds->key);
+    return MDLG_E_OK;
 }
 
 static mdlg_err verify_full(mdlg_trust *t, const struct mdlg_bytes *x5chain, size_t n,
@@ -265,7 +263,7 @@ static mdlg_err verify_full(mdlg_trust *t, const struct mdlg_bytes *x5chain, siz
         e = after_path(t, &ds, ctx, policy, now, ce);
     X509_STORE_CTX_free(ctx);
     sk_X509_pop_free(untrusted, X509_free);
-    X509_free(ds.x);
+    mdlg__ds_info_clear(&ds);
     return e;
 }
 
