@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api_internal.h"
+#include "mdlg/json_dump.h"
 #include "mdlg/mdoc.h"
 #include "mdlg/store.h"
 
@@ -183,9 +184,11 @@ void mdlg_api_reply_fd(struct mdlg_api_req *r, unsigned status, const char *cont
     queue(r, status, resp, content_type, true);
 }
 
+/* Compact text as json_dumps writes it, by mdlg_json_dump_compact (several times faster). */
 void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *text = body ? mdlg_json_dump_compact(body, &len) : NULL;
     json_decref(body);
     if (text == NULL) {
         static const char oom[] = "{\"error\":\"NO_MEMORY\",\"detail\":\"out of memory\"}";
@@ -194,7 +197,7 @@ void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, json_t *body)
               "application/json", false);
         return;
     }
-    mdlg_api_reply_buf(r, status, "application/json", text, strlen(text));
+    mdlg_api_reply_buf(r, status, "application/json", text, len);
 }
 
 void mdlg_api_reply_error(struct mdlg_api_req *r, mdlg_err code, const char *fmt, ...)
