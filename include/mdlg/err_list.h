@@ -141,6 +141,8 @@ X(TRANSCRIPT_MISSING, 603)
 X(RESPONSE_MALFORMED, 610)        /* the answer lacks or mistypes protocol, vp_token or response (HTTP 400) */
 X(RESPONSE_PROTOCOL_MISMATCH, 611) /* answered with a protocol the request did not offer (HTTP 400) */
 X(RESPONSE_NOT_ENCRYPTED, 612)    /* a plaintext answer where the request asked for an encrypted one (HTTP 400) */
+X(RESPONSE_DOCTYPE_UNEXPECTED, 613) /* a document of another doctype than the request asked for */
+X(ELEMENT_NOT_REQUESTED, 614)     /* an element disclosed that the request did not ask for (over-disclosure) */
 
 /* --- 7xx: HTTP API (src/api) --- */
 X(AUTH_REQUIRED, 701)             /* missing or wrong API key (HTTP 401) */

@@ -23,6 +23,7 @@
 #ifndef MDLG_PRESENT_H
 #define MDLG_PRESENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -100,6 +101,26 @@ mdlg_err mdlg_annexc_seal(const mdlg_pkey *recipient, struct mdlg_bytes transcri
 mdlg_err mdlg_annexc_open(const mdlg_pkey *skR, struct mdlg_bytes encrypted_response,
                           struct mdlg_bytes transcript, uint8_t **pt,
                           size_t *ptlen) MDLG_WARN_UNUSED;
+
+/*
+ * Answers checked against what was asked (POST /v1/requests/{id}/response).
+ * After mdlg_verify(), for each document of res:
+ *   - a docType other than `doctype`: RESPONSE_DOCTYPE_UNEXPECTED (no
+ *     element context); its elements are not looked at further;
+ *   - each disclosed element (issuer- or device-signed) that is not one of
+ *     el[0..n): ELEMENT_NOT_REQUESTED naming its namespace and identifier
+ *     (views into the DeviceResponse, never the value).
+ * Such a document, and res, become invalid. Requested elements the holder
+ * withheld are no error: see mdlg_present_disclosed(). Errors beyond
+ * MDLG_MAX_DOC_ERRORS are counted in n_errors_dropped.
+ */
+struct mdlg_result;
+struct mdlg_doc_result;
+void mdlg_present_match(struct mdlg_result *res, const char *doctype,
+                        const struct mdlg_present_element *el, size_t n);
+
+/* True if d disclosed element e (issuer- or device-signed). */
+bool mdlg_present_disclosed(const struct mdlg_doc_result *d, const struct mdlg_present_element *e);
 
 /* Reader-key slots: one P-256 key per flow of a request. */
 enum mdlg_reader_slot {

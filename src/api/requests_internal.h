@@ -36,6 +36,12 @@
 #define RQ_DEFAULT_TTL 300
 #define RQ_MAX_TTL 3600
 #define RQ_URL_MAX (MDLG_STORE_RESPONSE_URI_MAX + 1)
+/*
+ * Body limit of POST /v1/requests (413 beyond, counted during upload): the
+ * largest valid create (64 elements and 16 namespaces of 128 bytes, a
+ * client_id and response_uri) is under 14 KiB.
+ */
+#define RQ_CREATE_BODY_MAX (16u * 1024u)
 
 /* Protocol name <-> bit (0 if unknown). */
 unsigned rq_protocol_bit(const char *name);

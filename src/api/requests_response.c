@@ -12,7 +12,10 @@
  *      transcript; JWE ECDH-ES for dc_api.jwt / direct_post.jwt), the
  *      DeviceResponse taken from vp_token and verified with the current
  *      snapshot's trust at the current time;
- *   4. the verdict (+ "request_id") is stored, full and redacted, and
+ *   4. the verdict is checked against the request (mdlg_present_match: a
+ *      document of another doctype, elements not asked for) and gets
+ *      "missing_elements" (asked for, withheld) per document;
+ *   5. the verdict (+ "request_id") is stored, full and redacted, and
  *      returned with 200, valid or not. An answer that cannot be decrypted
  *      or decoded gets 400 with its code; a verdict naming that code is
  *      stored too, so GET /v1/requests/{id} tells why.
@@ -244,9 +247,62 @@ static mdlg_err first_code(const struct mdlg_result *res)
     return MDLG_E_OK;
 }
 
-static void verify_and_answer(struct mdlg_api_req *r, const char *id, const uint8_t *dr,
-                              size_t len, struct mdlg_bytes transcript)
+/* The stored request's elements {ns: [id, ...]} as views into rec. */
+static size_t requested_elements(const json_t *rec, struct mdlg_present_element *el, size_t cap)
 {
+    const char *ns;
+    json_t *ids, *id;
+    size_t i, n = 0;
+    json_object_foreach(json_object_get(rec, "elements"), ns, ids) {
+        json_array_foreach(ids, i, id)
+            if (n < cap && json_is_string(id))
+                el[n++] = (struct mdlg_present_element){ ns, json_string_value(id) };
+    }
+    return n;
+}
+
+/*
+ * "missing_elements": [{"namespace", "element"}] on each document of the
+ * requested doctype: what was asked for and withheld (not an error).
+ */
+static void add_missing(json_t *v, const struct mdlg_result *res, const char *doctype,
+                        const struct mdlg_present_element *el, size_t n)
+{
+    json_t *docs = json_object_get(v, "documents");
+    for (size_t d = 0; d < res->n_docs && d < json_array_size(docs); d++) {
+        json_t *miss = json_array();
+        if (miss == NULL || !mdlg_bytes_eq_str(res->docs[d].doctype, doctype)) {
+            json_decref(miss);
+            continue;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!mdlg_present_disclosed(&res->docs[d], &el[i]))
+                json_array_append_new(miss, json_pack("{s:s, s:s}", "namespace", el[i].ns,
+                                                      "element", el[i].id));
+        json_object_set_new(json_array_get(docs, d), "missing_elements", miss);
+    }
+}
+
+static void verdict_reply(struct mdlg_api_req *r, const struct mdlg_request *req,
+                          const struct mdlg_result *res, mdlg_err code,
+                          const struct mdlg_present_element *el, size_t n)
+{
+    json_t *v = mdlg_verdict_json(res);
+    r->verdict = res->valid ? "valid" : code != MDLG_E_OK ? mdlg_err_name(code) : "invalid";
+    if (v)
+        add_missing(v, res, req->doctype, el, n);
+    if (v && json_object_set_new(v, "request_id", json_string(req->id)) == 0)
+        store_verdict(mdlg_api_store(r), req->id, v);
+    mdlg_api_reply_json(r, 200, v);
+}
+
+/* Verifies dr, checks it against the request (doctype, elements) and answers. */
+static void verify_and_answer(struct mdlg_api_req *r, const struct mdlg_request *req,
+                              const json_t *rec, const uint8_t *dr, size_t len,
+                              struct mdlg_bytes transcript)
+{
+    struct mdlg_present_element el[MDLG_PRESENT_MAX_ELEMENTS];
+    size_t n = requested_elements(rec, el, MDLG_PRESENT_MAX_ELEMENTS);
     struct mdlg_result res;
     struct mdlg_verify_opts o;
     struct mdlg_status_source status;
@@ -256,20 +312,16 @@ static void verify_and_answer(struct mdlg_api_req *r, const char *id, const uint
     mdlg_err e = mdlg_verify(dr, len, &o, &res);
     r->verify_ms = (double)(mdlg_api_now_ns() - t0) / 1e6;
     if (e != MDLG_E_OK) {
-        fail_after_consume(r, id, e, "could not verify");
+        fail_after_consume(r, req->id, e, "could not verify");
         return;
     }
+    mdlg_present_match(&res, req->doctype, el, n);
     mdlg_err code = first_code(&res);
     mdlg_api_metrics_verify(r->verify_ms, res.valid, &code, code != MDLG_E_OK);
-    if (res.n_docs == 0 && res.n_errors > 0 && mdlg_err_is_malformed(code)) {
-        fail_after_consume(r, id, code, "the DeviceResponse is not well-formed CBOR");
-    } else {
-        json_t *v = mdlg_verdict_json(&res);
-        r->verdict = res.valid ? "valid" : code != MDLG_E_OK ? mdlg_err_name(code) : "invalid";
-        if (v && json_object_set_new(v, "request_id", json_string(id)) == 0)
-            store_verdict(mdlg_api_store(r), id, v);
-        mdlg_api_reply_json(r, 200, v);
-    }
+    if (res.n_docs == 0 && res.n_errors > 0 && mdlg_err_is_malformed(code))
+        fail_after_consume(r, req->id, code, "the DeviceResponse is not well-formed CBOR");
+    else
+        verdict_reply(r, req, &res, code, el, n);
     mdlg_result_free(&res);
 }
 
@@ -292,7 +344,7 @@ static void answer_consumed(struct mdlg_api_req *r, const struct mdlg_request *r
     else if (e == MDLG_E_OK)
         e = oid4vp_open(in, k, &dr, &len);
     if (e == MDLG_E_OK)
-        verify_and_answer(r, req->id, dr, len, mdlg_cbor_buf_bytes(&t));
+        verify_and_answer(r, req, rec, dr, len, mdlg_cbor_buf_bytes(&t));
     else
         fail_after_consume(r, req->id, e,
                            e == MDLG_E_RESPONSE_PROTOCOL_MISMATCH

@@ -209,10 +209,11 @@ static bool response_origin_ok(const struct mdlg_api_req *r, const struct mdlg_a
 }
 
 static const struct mdlg_api_route routes[] = {
-    { "POST", "/v1/requests", MDLG_ROUTE_BODY, mdlg_api_post_requests, NULL },
-    { "GET", "/v1/requests/{id}", 0, get_request, NULL },
+    { "POST", "/v1/requests", MDLG_ROUTE_BODY, mdlg_api_post_requests, NULL, RQ_CREATE_BODY_MAX },
+    { "GET", "/v1/requests/{id}", 0, get_request, NULL, 0 },
+    /* the wallet's answer (a DeviceResponse with a portrait): the configured max_body */
     { "POST", "/v1/requests/{id}/response", MDLG_ROUTE_BODY | MDLG_ROUTE_PUBLIC,
-      mdlg_api_post_response, response_origin_ok },
+      mdlg_api_post_response, response_origin_ok, 0 },
 };
 
 const struct mdlg_api_route_group mdlg_api_routes_requests = {

@@ -33,7 +33,8 @@
 static const char wallet_help[] =
 "usage: mdlgate wallet respond --request FILE.json --pki DIR [--protocol P]\n"
 "                              [--origin ORIGIN] [--tamper NAME]... [--bind-to OTHER.json]\n"
-"                              [--at RFC3339]\n"
+"                              [--at RFC3339] [--doctype DT] [--disclose NAME]...\n"
+"                              [--withhold NAME]...\n"
 "\n"
 "Test wallet: answers a presentation request of `mdlgate serve`. FILE.json is the 201\n"
 "body of POST /v1/requests. The answer is printed to stdout, ready to POST to the\n"
@@ -62,6 +63,12 @@ static const char wallet_help[] =
 "                     answers 400 DECRYPT_FAILED); any name of `mdlgate issue --tamper`\n"
 "                     (digest, device-signature, ...) builds that defect into the\n"
 "                     DeviceResponse\n"
+"  --doctype DT       issue the document as DT, not the doctype asked for (the service\n"
+"                     answers invalid, RESPONSE_DOCTYPE_UNEXPECTED)\n"
+"  --disclose NAME    repeatable: also disclose element NAME of the standard claims\n"
+"                     though it was not asked for (ELEMENT_NOT_REQUESTED)\n"
+"  --withhold NAME    repeatable: do not disclose requested element NAME (the verdict\n"
+"                     lists it in missing_elements)\n"
 "\n"
 "The document is the standard presentation of `mdlgate issue`; the requested elements\n"
 "it holds are disclosed, the others only digested in the MSO.\n"
@@ -81,8 +88,17 @@ enum wallet_proto { W_DCAPI = 1, W_ANNEXC, W_REDIRECT };
 static const char *const proto_names[] = { NULL, "openid4vp-v1-unsigned", "org-iso-mdoc",
                                            "openid4vp-v1-redirect" };
 
+#define MAX_NAMES 16
+
+/* Element names given to --disclose / --withhold (any namespace). */
+struct names {
+    const char *v[MAX_NAMES];
+    size_t n;
+};
+
 struct wallet_args {
-    const char *request, *pki, *origin, *protocol, *bind_to, *at;
+    const char *request, *pki, *origin, *protocol, *bind_to, *at, *doctype;
+    struct names disclose, withhold;
     enum wallet_proto proto;
     uint32_t tamper;
     bool tamper_ciphertext;
@@ -105,7 +121,7 @@ struct wanted {
 /* ---- arguments ---- */
 
 enum { OPT_REQUEST = 1, OPT_PKI, OPT_ORIGIN, OPT_PROTOCOL, OPT_BIND, OPT_AT, OPT_TAMPER,
-       OPT_HELP };
+       OPT_DOCTYPE, OPT_DISCLOSE, OPT_WITHHOLD, OPT_HELP };
 
 static const struct option wallet_options[] = {
     { "request", required_argument, NULL, OPT_REQUEST },
@@ -115,9 +131,28 @@ static const struct option wallet_options[] = {
     { "bind-to", required_argument, NULL, OPT_BIND },
     { "at", required_argument, NULL, OPT_AT },
     { "tamper", required_argument, NULL, OPT_TAMPER },
+    { "doctype", required_argument, NULL, OPT_DOCTYPE },
+    { "disclose", required_argument, NULL, OPT_DISCLOSE },
+    { "withhold", required_argument, NULL, OPT_WITHHOLD },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
+
+static int add_name(struct names *l, const char *opt)
+{
+    if (l->n == MAX_NAMES)
+        return mdlg_cli_error(CMD, "--%s: at most %d names", opt, MAX_NAMES), 2;
+    l->v[l->n++] = optarg;
+    return -1;
+}
+
+static bool has_name(const struct names *l, const char *id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], id) == 0)
+            return true;
+    return false;
+}
 
 static int parse_opt(int c, struct wallet_args *a)
 {
@@ -129,6 +164,9 @@ static int parse_opt(int c, struct wallet_args *a)
     case OPT_PROTOCOL: a->protocol = optarg; break;
     case OPT_BIND: a->bind_to = optarg; break;
     case OPT_AT: a->at = optarg; break;
+    case OPT_DOCTYPE: a->doctype = optarg; break;
+    case OPT_DISCLOSE: return add_name(&a->disclose, "disclose");
+    case OPT_WITHHOLD: return add_name(&a->withhold, "withhold");
     case OPT_TAMPER:
         if (strcmp(optarg, "ciphertext") == 0)
             a->tamper_ciphertext = true;
@@ -423,9 +461,12 @@ static void pki_free(struct pki *p)
     mdlg_pkey_free(p->device);
 }
 
-/* The standard claims for the DS's country and jurisdiction; unrequested ones withheld. */
-static mdlg_err claims_for(const struct pki *p, const struct wanted *w, int64_t at,
-                           struct mdlg_issue_claims *c)
+/*
+ * The standard claims for the DS's country and jurisdiction; unrequested ones
+ * withheld, except those of --disclose; those of --withhold withheld too.
+ */
+static mdlg_err claims_for(const struct wallet_args *a, const struct pki *p,
+                           const struct wanted *w, int64_t at, struct mdlg_issue_claims *c)
 {
     mdlg_trust *t = mdlg_trust_new();
     struct mdlg_chain_result cr = { 0 };
@@ -442,7 +483,9 @@ static mdlg_err claims_for(const struct pki *p, const struct wanted *w, int64_t 
     mdlg_trust_free(t);
     mdlg_err e = mdlg_issue_standard_claims(c, country, juris, at);
     for (size_t i = 0; e == MDLG_E_OK && i < c->n_items; i++)
-        c->items[i].withheld = !is_wanted(w, c->items[i].ns, c->items[i].id);
+        c->items[i].withheld = has_name(&a->withhold, c->items[i].id) ||
+                               (!is_wanted(w, c->items[i].ns, c->items[i].id) &&
+                                !has_name(&a->disclose, c->items[i].id));
     return e;
 }
 
@@ -452,10 +495,10 @@ static mdlg_err issue(const struct wallet_args *a, const struct pki *p, const st
 {
     struct mdlg_issue_claims c;
     mdlg_issue_claims_init(&c);
-    mdlg_err e = claims_for(p, w, at, &c);
+    mdlg_err e = claims_for(a, p, w, at, &c);
     struct mdlg_bytes chain = { p->ds_der, p->ds_der_len };
     struct mdlg_issue_opts o = {
-        .doctype = w->doctype, .items = c.items, .n_items = c.n_items, .decoys = 2,
+        .doctype = a->doctype ? a->doctype : w->doctype, .items = c.items, .n_items = c.n_items, .decoys = 2,
         .ds_key = p->ds_key, .x5chain = &chain, .x5chain_n = 1, .signed_at = at,
         .valid_from = at, .valid_until = at + (int64_t)VALID_DAYS * DAY,
         .device_key = p->device, .device_auth = MDLG_ISSUE_DEVICE_SIGNATURE,

@@ -204,6 +204,35 @@ check "jurisdiction Atlantis -> 400 REQUEST_INVALID" '[ "$STATUS" = 400 ] && gre
 get getunknown AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 check "GET an unknown request -> 404 NOT_FOUND" '[ "$STATUS" = 404 ] && code NOT_FOUND'
 
+# --- answers checked against what was asked: doctype, over-disclosure, withheld elements ---
+MISSING='[(m["namespace"], m["element"]) for m in j["documents"][0]["missing_elements"]]'
+for P in openid4vp-v1-unsigned org-iso-mdoc openid4vp-v1-redirect; do
+    p=${P//-/_}
+    check "$P: a complete answer lists no missing_elements" '[ "$(json_get $TMP/$p-ok.body "$MISSING")" = "[]" ]'
+    create "$p-dtq" "$P"
+    answer "$p-dt" "$p-dtq" "$P" --doctype org.iso.23220.photoid.1
+    post "$p-dt" "$p-dtq" "$P"
+    check "$P: a document of another doctype -> invalid, RESPONSE_DOCTYPE_UNEXPECTED" '[ "$STATUS" = 200 ] && has valid=False && code RESPONSE_DOCTYPE_UNEXPECTED'
+    create "$p-overq" "$P"
+    answer "$p-over" "$p-overq" "$P" --disclose document_number
+    post "$p-over" "$p-overq" "$P"
+    check "$P: an element not asked for -> invalid, ELEMENT_NOT_REQUESTED naming it" '[ "$STATUS" = 200 ] && has valid=False && [ "$(json_get $TMP/$p-over.body "[(e[\"code\"], e.get(\"namespace\"), e.get(\"element\")) for e in j[\"documents\"][0][\"errors\"]]")" = "[('"'"'ELEMENT_NOT_REQUESTED'"'"', '"'"'org.iso.18013.5.1'"'"', '"'"'document_number'"'"')]" ]'
+    check "$P: ... and the error does not carry the value" '[ "$(json_get $TMP/$p-over.body "\"D1234567\" in json.dumps(j[\"documents\"][0][\"errors\"])")" = False ]'
+    create "$p-whq" "$P"
+    answer "$p-wh" "$p-whq" "$P" --withhold portrait --withhold age_over_21
+    post "$p-wh" "$p-whq" "$P"
+    check "$P: requested elements withheld -> valid, listed in missing_elements" '[ "$STATUS" = 200 ] && has valid=True && has els=birth_date,family_name,given_name && [ "$(json_get $TMP/$p-wh.body "$MISSING")" = "[('"'"'org.iso.18013.5.1'"'"', '"'"'portrait'"'"'), ('"'"'org.iso.18013.5.1'"'"', '"'"'age_over_21'"'"')]" ]'
+done
+
+# --- body limits: 16 KiB to create a request, the configured max_body (1 MiB) for answers ---
+python3 -c 'import json; print(json.dumps({"origin": "https://app.example", "client_id": "x" * 17000}))' >"$TMP/big-create.json"
+req bigcreate /v1/requests POST /v1/requests "${AUTH[@]}" "${JSONH[@]}" --data-binary "@$TMP/big-create.json"
+check "POST /v1/requests with a 17 KB body -> 413 LIMIT_BODY_SIZE" '[ "$STATUS" = 413 ] && grep -q LIMIT_BODY_SIZE $TMP/bigcreate.body'
+create bigans org-iso-mdoc
+python3 -c 'print("{\"protocol\": \"org-iso-mdoc\", \"data\": {\"response\": \"" + "A" * 200000 + "\"}}")' >"$TMP/bigans-post.ans"
+post bigans-post bigans org-iso-mdoc
+check "a 200 KB answer is read whole (400 DECRYPT_MALFORMED, not 413)" '[ "$STATUS" = 400 ] && code DECRYPT_MALFORMED'
+
 # --- the wallet refuses what it cannot answer ---
 "$M" wallet respond --request "$TMP/openid4vp_v1_unsigned-a.body" --pki "$TMP/pki" --protocol org-iso-mdoc --origin "$ORIGIN" >/dev/null 2>"$TMP/w.err"
 check "wallet: a protocol the request does not offer -> exit 2" '[ $? = 2 ] && grep -q "offers no org-iso-mdoc" $TMP/w.err'
