@@ -178,6 +178,7 @@ X(IDENT_INVALID, 872)             /* an identifier does not normalise (the detai
 X(CLAIM_INVALID, 873)             /* a claim lacks claim_id, or a CSV row is malformed (HTTP 400) */
 X(SCREEN_CONFIG_INVALID, 874)     /* the screening configuration does not parse or is out of range */
 X(SCREENING_DISABLED, 875)        /* screening is not configured on this server (HTTP 503) */
+X(CLAIM_ID_CONFLICT, 876)         /* a claim id already screened with other content (HTTP 409) */
 
 /* --- 9xx: could not verify --- */
 X(NO_MEMORY, 901)

@@ -26,7 +26,8 @@
  *
  * One screening = one entry with its keys. mdlg_ledger_record() handles a
  * batch of entries in ONE write transaction: for each entry in order it
- * looks every key up (rows of earlier screenings, including earlier entries
+ * looks its claim id up (an earlier screening of the same claim id is not
+ * screened again, see struct mdlg_ledger_entry), then looks every key up (rows of earlier screenings, including earlier entries
  * of the same batch), hands the statistics to the caller's `decide` callback
  * (which fills the entry's result text), then inserts the entry. Writers are
  * serialised (SQLite's write lock; on PostgreSQL a READ COMMITTED transaction
@@ -94,15 +95,57 @@ struct mdlg_ledger_stats {
     char related[MDLG_LEDGER_RELATED_MAX][MDLG_LEDGER_ID_LEN + 1];
 };
 
-/* One screening to record. */
+/*
+ * A keyed hash of a claim's canonical content under one hashing key (the
+ * screener makes it; the ledger only stores and compares the bytes).
+ */
+struct mdlg_ledger_content {
+    uint8_t key_id;
+    uint8_t hash[MDLG_LEDGER_HASH];
+};
+
+#define MDLG_LEDGER_CONTENT_MAX 4      /* content hashes per entry (one per hashing key) */
+
+/*
+ * What mdlg_ledger_record() found for an entry's claim id (see below):
+ *   NEW       no unexpired screening has this claim id: screened and inserted
+ *   SAME      one has, with the same content: nothing inserted, decide not
+ *             called; id and result are the earlier screening's
+ *   CONFLICT  one has, with other content: nothing inserted, decide not
+ *             called; id is the earlier screening's, result NULL
+ */
+enum mdlg_ledger_claim {
+    MDLG_LEDGER_CLAIM_NEW,
+    MDLG_LEDGER_CLAIM_SAME,
+    MDLG_LEDGER_CLAIM_CONFLICT,
+};
+
+/*
+ * One screening to record.
+ *
+ * Claim ids are idempotency keys. Inside the write transaction, before its
+ * lookups, each entry's claim_id is looked up among unexpired screenings
+ * (expires_at > created_at; the newest if several): the stored content hash
+ * is compared with the entry's content[] hash of the same key_id. Equal ->
+ * SAME; different -> CONFLICT; the stored row has no content hash (recorded
+ * before the column existed) or none of content[] has its key id -> SAME (it
+ * cannot be told apart, and counting a claim twice is the worse error).
+ * Entries of one batch see each other, so a repeated claim id within a batch
+ * is SAME/CONFLICT too. The new row stores content[0] (the current key).
+ * Backends keep an index on claim_id (SQLite: ledger_screenings_claim).
+ */
 struct mdlg_ledger_entry {
-    char id[MDLG_LEDGER_ID_LEN + 1];   /* set by mdlg_ledger_record() */
+    char id[MDLG_LEDGER_ID_LEN + 1];   /* set by mdlg_ledger_record() (the earlier one's unless NEW) */
     const char *claim_id;              /* caller's id, 1..MDLG_LEDGER_CLAIM_ID_MAX bytes */
     int64_t created_at;
     int64_t expires_at;                /* the screening record is kept until then */
     const struct mdlg_ledger_key *keys;
     size_t n_keys;
-    char *result;                      /* filled by decide (malloc'd); the ledger frees it */
+    struct mdlg_ledger_content content[MDLG_LEDGER_CONTENT_MAX];
+    size_t n_content;                  /* 0: no content hash (every earlier one is SAME) */
+    enum mdlg_ledger_claim claim;      /* out */
+    char *result;                      /* filled by decide, or the stored one if SAME
+                                          (malloc'd); the ledger frees it on error */
 };
 
 /*
@@ -124,10 +167,11 @@ mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt
 void mdlg_ledger_close(mdlg_ledger *l);
 
 /*
- * Records `n` entries in one transaction (see top); gives each a fresh random
- * id. On error nothing of the batch is stored, and every e->result is freed
- * and NULL. Errors: USAGE (missing claim id, too many keys, n == 0),
- * LIMIT_STRING_SIZE, STORE_UNAVAILABLE, and whatever decide returned.
+ * Records `n` entries in one transaction (see top); gives each new one a
+ * fresh random id and sets e->claim. On error nothing of the batch is
+ * stored, and every e->result is freed and NULL. Errors: USAGE (missing
+ * claim id, too many keys or content hashes, n == 0), LIMIT_STRING_SIZE,
+ * STORE_UNAVAILABLE, and whatever decide returned.
  */
 mdlg_err mdlg_ledger_record(mdlg_ledger *l, struct mdlg_ledger_entry *entries, size_t n,
                             mdlg_ledger_decide_fn decide, void *arg) MDLG_WARN_UNUSED;

@@ -170,7 +170,12 @@ void mdlg_screener_free(mdlg_screener *s);
 /* One claim to screen and what became of it. */
 struct mdlg_screen_item {
     const struct mdlg_claim *claim;          /* in */
-    mdlg_err err;                            /* CLAIM_INVALID: not screened (see field) */
+    mdlg_err err;                            /* CLAIM_INVALID: not screened (see field);
+                                                CLAIM_ID_CONFLICT: claim id screened before
+                                                with other content (id = that screening) */
+    enum mdlg_ledger_claim claim_seen;       /* SAME: screened before with this content; id
+                                                and json are that screening's, nothing new
+                                                recorded, score/review/n_* not set */
     const char *bad_field;                   /* static field name, or NULL */
     const char *bad_reason;                  /* static reason */
     char id[MDLG_LEDGER_ID_LEN + 1];         /* screening id */
@@ -183,7 +188,11 @@ struct mdlg_screen_item {
 
 /*
  * Screens n claims at `now` (unix seconds) in one ledger transaction (each
- * sees the ones before it). A claim without claim_id, or with a bad filed_at
+ * sees the ones before it). A claim id is an idempotency key: the claim's
+ * content (every present field, raw, in field order) is hashed under each
+ * ledger key (BLAKE2b, personal "mdlg.claim.v1") and a claim id screened
+ * before (unexpired) is not screened again - claim_seen SAME with the
+ * stored result, or err CLAIM_ID_CONFLICT if the content differs. A claim without claim_id, or with a bad filed_at
  * or claim_state, gets err = CLAIM_INVALID and is skipped; an identifier that
  * does not normalise is reported inside the result (invalid_fields and the
  * invalid_identifier signal). Returns the ledger's error if the batch could

@@ -309,6 +309,35 @@ static mdlg_err rows_for_key(const mdlg_screener *s, size_t ki, struct prep *p,
     return e;
 }
 
+/*
+ * The claim's content hash under every key: keyed BLAKE2b-256 (personal
+ * "mdlg.claim.v1") over each present field as (field number, 4-byte length,
+ * text) in field order, so member order and absent-vs-empty do not matter.
+ */
+static mdlg_err content_hashes(const mdlg_screener *s, struct prep *p, const struct mdlg_claim *c)
+{
+    uint8_t pers[crypto_generichash_blake2b_PERSONALBYTES] = "mdlg.claim.v1";
+    crypto_generichash_blake2b_state st;
+    for (size_t k = 0; k < s->cfg.n_keys && k < MDLG_LEDGER_CONTENT_MAX; k++) {
+        if (crypto_generichash_blake2b_init_salt_personal(&st, s->cfg.keys[k].key,
+                sizeof s->cfg.keys[k].key, MDLG_LEDGER_HASH, NULL, pers) != 0)
+            return MDLG_E_CRYPTO_INTERNAL;
+        for (int f = 0; f < MDLG_CF_COUNT; f++) {
+            uint8_t head[5] = { (uint8_t)f, (uint8_t)(c->len[f] >> 24), (uint8_t)(c->len[f] >> 16),
+                                (uint8_t)(c->len[f] >> 8), (uint8_t)c->len[f] };
+            if (!present(c, (enum mdlg_claim_field)f))
+                continue;
+            crypto_generichash_blake2b_update(&st, head, sizeof head);
+            crypto_generichash_blake2b_update(&st, (const uint8_t *)c->f[f], c->len[f]);
+        }
+        p->content[k].key_id = s->cfg.keys[k].id;
+        crypto_generichash_blake2b_final(&st, p->content[k].hash, MDLG_LEDGER_HASH);
+        p->n_content = k + 1;
+    }
+    sodium_memzero(&st, sizeof st);
+    return MDLG_E_OK;
+}
+
 /* Normalises, hashes and builds the ledger rows of one claim. */
 static mdlg_err prepare(const mdlg_screener *s, struct prep *p, int64_t now)
 {
@@ -322,7 +351,7 @@ static mdlg_err prepare(const mdlg_screener *s, struct prep *p, int64_t now)
     normalise_email(s, p, c, cn);
     normalise_mdl(p, c, cn);
     normalise_person(p, c, cn);
-    mdlg_err e = MDLG_E_OK;
+    mdlg_err e = content_hashes(s, p, c);
     for (size_t k = 0; e == MDLG_E_OK && k < s->cfg.n_keys; k++)
         e = rows_for_key(s, k, p, cn);
     sodium_memzero(cn, sizeof *cn);
@@ -371,6 +400,8 @@ static size_t build_entries(struct batch *b, struct mdlg_screen_item *items, siz
         e->claim_id = b->preps[m - 1].claim_id;
         e->created_at = b->preps[m - 1].filed_at;
         e->expires_at = e->created_at + b->s->cfg.retention_s;
+        memcpy(e->content, all[i].content, sizeof e->content);
+        e->n_content = all[i].n_content;
         for (size_t k = 0; k < all[i].n_keys; k++)
             if (all[i].keys[k].expires_at > e->expires_at)
                 e->expires_at = all[i].keys[k].expires_at;
@@ -398,8 +429,12 @@ static mdlg_err run_batch(mdlg_screener *s, struct mdlg_screen_item *items, size
         struct mdlg_screen_item *it = b->preps[i].item;
         memcpy(it->id, b->entries[i].id, sizeof it->id);
         it->json = e == MDLG_E_OK ? b->entries[i].result : NULL;
+        it->claim_seen = b->entries[i].claim;
         if (e != MDLG_E_OK)
             it->err = e;
+        else if (it->claim_seen == MDLG_LEDGER_CLAIM_CONFLICT)
+            it->err = MDLG_E_CLAIM_ID_CONFLICT, it->bad_field = "claim_id",
+            it->bad_reason = "already screened with other content";
     }
     return e;
 }
@@ -410,7 +445,8 @@ mdlg_err mdlg_screen_batch(mdlg_screener *s, struct mdlg_screen_item *items, siz
     if (s == NULL || (items == NULL && n > 0))
         return MDLG_E_USAGE;
     for (size_t i = 0; i < n; i++)
-        items[i].json = NULL, items[i].err = MDLG_E_OK, items[i].id[0] = '\0';
+        items[i].json = NULL, items[i].err = MDLG_E_OK, items[i].id[0] = '\0',
+        items[i].claim_seen = MDLG_LEDGER_CLAIM_NEW;
     if (n == 0)
         return MDLG_E_OK;
     struct prep *all = calloc(n, sizeof *all), *moved = calloc(n, sizeof *moved);

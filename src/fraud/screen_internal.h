@@ -32,7 +32,11 @@ struct prep {
     size_t n_invalid;
     struct mdlg_ledger_key keys[MDLG_LEDGER_MAX_KEYS];
     size_t n_keys;
+    struct mdlg_ledger_content content[MDLG_LEDGER_CONTENT_MAX];   /* claim content hash per key */
+    size_t n_content;
 };
+
+_Static_assert(MDLG_SCREEN_MAX_KEYS <= MDLG_LEDGER_CONTENT_MAX, "a content hash per key");
 
 /* A fired signal. */
 struct fired {

@@ -75,7 +75,8 @@ static bool entry_ok(const struct mdlg_ledger_entry *e)
 {
     size_t n = e->claim_id != NULL ? strlen(e->claim_id) : 0;
     if (n == 0 || n > MDLG_LEDGER_CLAIM_ID_MAX || e->n_keys > MDLG_LEDGER_MAX_KEYS ||
-        (e->n_keys > 0 && e->keys == NULL) || e->expires_at <= e->created_at)
+        (e->n_keys > 0 && e->keys == NULL) || e->expires_at <= e->created_at ||
+        e->n_content > MDLG_LEDGER_CONTENT_MAX)
         return false;
     for (size_t i = 0; i < e->n_keys; i++)
         if (e->keys[i].window_s <= 0 || e->keys[i].velocity_s <= 0)
@@ -98,6 +99,7 @@ mdlg_err mdlg_ledger_record(mdlg_ledger *l, struct mdlg_ledger_entry *entries, s
         return MDLG_E_USAGE;
     for (size_t i = 0; i < n; i++) {
         entries[i].result = NULL;
+        entries[i].claim = MDLG_LEDGER_CLAIM_NEW;
         if (!entry_ok(&entries[i]))
             return MDLG_E_USAGE;
         new_id(entries[i].id);
@@ -109,6 +111,19 @@ mdlg_err mdlg_ledger_record(mdlg_ledger *l, struct mdlg_ledger_entry *entries, s
             entries[i].result = NULL;
         }
     return err;
+}
+
+enum mdlg_ledger_claim mdlg__ledger_claim_compare(const struct mdlg_ledger_entry *e,
+                                                  bool stored, unsigned key_id,
+                                                  const uint8_t *hash, size_t len)
+{
+    if (!stored || hash == NULL || len != MDLG_LEDGER_HASH)
+        return MDLG_LEDGER_CLAIM_SAME;   /* recorded before content hashes: cannot tell */
+    for (size_t i = 0; i < e->n_content; i++)
+        if (e->content[i].key_id == key_id)
+            return sodium_memcmp(e->content[i].hash, hash, MDLG_LEDGER_HASH) == 0
+                       ? MDLG_LEDGER_CLAIM_SAME : MDLG_LEDGER_CLAIM_CONFLICT;
+    return MDLG_LEDGER_CLAIM_SAME;       /* hashed under a key no longer configured */
 }
 
 /* A well-formed id: MDLG_LEDGER_ID_LEN base64url characters. */

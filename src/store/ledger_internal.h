@@ -23,6 +23,15 @@ struct mdlg__ledger_ops {
     mdlg_err (*purge)(void *impl, int64_t now, struct mdlg_ledger_purge_stats *stats);
 };
 
+/*
+ * The outcome for entry e whose claim id an earlier screening has: `stored`
+ * says whether that row has a content hash (key_id, hash[len]). See
+ * struct mdlg_ledger_entry. Backends call it inside the record transaction.
+ */
+enum mdlg_ledger_claim mdlg__ledger_claim_compare(const struct mdlg_ledger_entry *e,
+                                                  bool stored, unsigned key_id,
+                                                  const uint8_t *hash, size_t len);
+
 /* Opens the SQLite backend on a file path (options with defaults filled in). */
 mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_options *opt,
                                   int64_t now, const struct mdlg__ledger_ops **ops,

@@ -37,6 +37,11 @@ static const char *const migrations[] = {
     " state TEXT,"
     " expires_at INTEGER NOT NULL,"
     " PRIMARY KEY (type, key_id, hash, created_at, screening_id)) WITHOUT ROWID;",
+    /* 2: claim ids are idempotency keys (mdlg/ledger.h): a keyed hash of the
+     * claim's content, and an index to find a claim id's screenings. */
+    "ALTER TABLE ledger_screenings ADD COLUMN content_key_id INTEGER;"
+    "ALTER TABLE ledger_screenings ADD COLUMN content_hash BLOB;"
+    "CREATE INDEX ledger_screenings_claim ON ledger_screenings(claim_id, created_at);",
 };
 #define LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -58,8 +63,11 @@ const char *const mdlg__lq_sql[LQ_COUNT] = {
         "INSERT INTO ledger_keys (screening_id, type, key_id, hash, identity, person, aux,"
         " state, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [LQ_SCREENING_INSERT] =
-        "INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result)"
-        " VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result,"
+        " content_key_id, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [LQ_CLAIM] =
+        "SELECT id, content_key_id, content_hash, result FROM ledger_screenings"
+        " WHERE claim_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC, id DESC LIMIT 1",
     [LQ_GET] = "SELECT claim_id, result FROM ledger_screenings WHERE id = ?1 AND expires_at > ?2",
     [LQ_CLUSTERS] =
         "SELECT type, key_id, hash, count(*) AS c, count(DISTINCT identity) AS i"

@@ -21,6 +21,7 @@ enum lq_stmt {
     LQ_RELATED,
     LQ_KEY_INSERT,
     LQ_SCREENING_INSERT,
+    LQ_CLAIM,
     LQ_GET,
     LQ_CLUSTERS,
     LQ_PURGE_KEYS,

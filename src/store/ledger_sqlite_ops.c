@@ -116,9 +116,41 @@ static mdlg_err insert_screening(struct lq_conn *c, const struct mdlg_ledger_ent
     sqlite3_bind_int64(st, 3, e->created_at);
     sqlite3_bind_int64(st, 4, e->expires_at);
     sqlite3_bind_text(st, 5, e->result, -1, SQLITE_STATIC);
+    if (e->n_content > 0) {
+        sqlite3_bind_int(st, 6, e->content[0].key_id);
+        sqlite3_bind_blob(st, 7, e->content[0].hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    }
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     return mdlg__sq_err(rc);
+}
+
+/* An earlier unexpired screening of e's claim id: sets e->claim (and id, result if SAME). */
+static mdlg_err find_claim(struct lq_conn *c, struct mdlg_ledger_entry *e)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_CLAIM, &err);
+    if (st == NULL)
+        return err;
+    sqlite3_bind_text(st, 1, e->claim_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, e->created_at);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *id = sqlite3_column_text(st, 0);
+        const unsigned char *res = sqlite3_column_text(st, 3);
+        e->claim = mdlg__ledger_claim_compare(e, sqlite3_column_type(st, 2) == SQLITE_BLOB,
+                                              (unsigned)sqlite3_column_int(st, 1),
+                                              sqlite3_column_blob(st, 2),
+                                              (size_t)sqlite3_column_bytes(st, 2));
+        snprintf(e->id, sizeof e->id, "%s", id ? (const char *)id : "");
+        if (e->claim == MDLG_LEDGER_CLAIM_SAME &&
+            (e->result = strdup(res ? (const char *)res : "{}")) == NULL)
+            err = MDLG_E_NO_MEMORY;
+    } else if (rc != SQLITE_DONE) {
+        err = mdlg__sq_err(rc);
+    }
+    sqlite3_reset(st);
+    return err;
 }
 
 /* Looks up, decides and inserts one entry on an open transaction. */
@@ -126,7 +158,9 @@ static mdlg_err record_one(struct lq_conn *c, struct mdlg_ledger_entry *e,
                            struct mdlg_ledger_stats *stats, mdlg_ledger_decide_fn decide,
                            void *arg)
 {
-    mdlg_err err = MDLG_E_OK;
+    mdlg_err err = find_claim(c, e);
+    if (err != MDLG_E_OK || e->claim != MDLG_LEDGER_CLAIM_NEW)
+        return err;
     memset(stats, 0, e->n_keys * sizeof *stats);
     for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i++)
         err = key_stats(c, &e->keys[i], e->created_at, &stats[i]);
