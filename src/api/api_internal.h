@@ -137,6 +137,7 @@ struct mdlg_api_req {
     const char *verdict;                  /* static: "valid" or the verdict's first error code */
     const char *error;                    /* static: the error code of an error reply */
     double verify_ms;                     /* < 0: no verification ran */
+    char location[128];                   /* "" or the Location header of the answer */
 };
 
 /* A request header or query argument (NULL if absent). */

@@ -3,7 +3,10 @@
  * "Screening claims"):
  *
  *   POST /v1/screenings        (API key)  a claim as a JSON object whose members
- *                                         are the CSV columns -> 201 the result
+ *                                         are the CSV columns -> 201 the result;
+ *                                         a retry (same claim_id and content) ->
+ *                                         200 the stored one; same claim_id, other
+ *                                         content -> 409 CLAIM_ID_CONFLICT
  *   GET  /v1/screenings/{id}   (API key)  the stored result (404 unknown/expired)
  *   GET  /v1/clusters          (API key)  ?limit=N&min_claims=N&type=NAME: the
  *                                         largest groups of screenings sharing a
@@ -103,9 +106,21 @@ static bool parse_claim(struct mdlg_api_req *r, json_t **root, struct mdlg_claim
     return true;
 }
 
-/* Replies to a screened item: 201 with its result, or 400 for a bad claim. */
+/*
+ * Replies to a screened item: 201 with its result, 200 with the stored one if
+ * the claim id was screened before with the same content (a retry), 409
+ * CLAIM_ID_CONFLICT if with other content, 400 for a bad claim. The first
+ * three carry Location: /v1/screenings/{id}.
+ */
 static void reply_item(struct mdlg_api_req *r, const struct mdlg_screen_item *it)
 {
+    if (it->id[0] && (it->err == MDLG_E_OK || it->err == MDLG_E_CLAIM_ID_CONFLICT))
+        snprintf(r->location, sizeof r->location, "/v1/screenings/%s", it->id);
+    if (it->err == MDLG_E_CLAIM_ID_CONFLICT) {
+        mdlg_api_reply_error(r, it->err, "claim_id was screened before (screening %s) with "
+                             "other content; send a new claim_id for a new claim", it->id);
+        return;
+    }
     if (it->err != MDLG_E_OK) {
         mdlg_api_reply_error(r, it->err, "%s: %s", it->bad_field ? it->bad_field : "claim",
                              it->bad_reason ? it->bad_reason : "not screened");
@@ -115,7 +130,7 @@ static void reply_item(struct mdlg_api_req *r, const struct mdlg_screen_item *it
     if (j == NULL)
         mdlg_api_reply_error(r, MDLG_E_INTERNAL, "the screening result is not JSON");
     else
-        mdlg_api_reply_json(r, 201, j);
+        mdlg_api_reply_json(r, it->claim_seen == MDLG_LEDGER_CLAIM_SAME ? 200 : 201, j);
 }
 
 static void post_screening(struct mdlg_api_req *r)

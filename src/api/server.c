@@ -106,6 +106,7 @@ unsigned mdlg_api_status_for(mdlg_err e)
     case MDLG_E_STORE_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case MDLG_E_STORE_SCHEMA_TOO_NEW: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case MDLG_E_SCREENING_DISABLED: return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case MDLG_E_CLAIM_ID_CONFLICT: return MHD_HTTP_CONFLICT;
     default: return mdlg_err_is_internal(e) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST;
     }
 }
@@ -141,6 +142,8 @@ static void add_common_headers(struct mdlg_api_req *r, struct MHD_Response *resp
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->match.allow);
     if (r->body_too_large)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (r->location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 }
 
 /* Queues resp (destroyed here); the first reply of a request wins. */

@@ -32,7 +32,10 @@ static const char screen_help[] =
 "Screens every claim of a CSV file (header row = column names, see README\n"
 "\"Screening claims\") against the identifier ledger and writes one JSON result\n"
 "per claim (stdout unless --output). Bad rows are reported on stderr with their\n"
-"line number and skipped. `purge` deletes ledger entries past their retention.\n"
+"line number and skipped. A claim_id the ledger already has with the same content\n"
+"is not screened again (its stored result is written, counted as \"already screened\"),\n"
+"so re-running a batch resumes it; with other content it is a bad row.\n"
+"`purge` deletes ledger entries past their retention.\n"
 "The ledger key comes from the screening config (--config, MDLGATE_SCREENING_CONFIG\n"
 "or DATA_DIR/screening.json) or MDLGATE_LEDGER_KEY=ID:HEX64; there is no default.\n"
 "Exit status: 0 all rows screened, 1 some rows bad, 2 usage or error.\n";
@@ -126,7 +129,7 @@ struct run {
     char **rowbuf;
     size_t *lines;
     size_t n;
-    uint64_t rows, screened, bad, review, with_invalid;
+    uint64_t rows, screened, already, bad, review, with_invalid;
 };
 
 static void report_bad(struct run *r, size_t line, const char *field, const char *reason)
@@ -150,6 +153,10 @@ static mdlg_err flush_batch(struct run *r)
             continue;
         }
         fprintf(r->out, "%s\n", it->json);
+        if (it->claim_seen == MDLG_LEDGER_CLAIM_SAME) {   /* a resumed batch: not counted twice */
+            r->already++;
+            continue;
+        }
         r->screened++;
         r->review += it->review;
         r->with_invalid += it->n_invalid > 0;
@@ -239,10 +246,11 @@ static void summary(const struct run *r, const struct progress *pg)
 {
     double el = now_s() - pg->t0;
     fprintf(stderr, "mdlgate screen: %llu rows: %llu screened (%llu review, %llu clear), "
-            "%llu bad rows, %llu with invalid identifiers; %.2f s, %.0f rows/s\n",
+            "%llu already screened, %llu bad rows, %llu with invalid identifiers; %.2f s, "
+            "%.0f rows/s\n",
             (unsigned long long)r->rows, (unsigned long long)r->screened,
             (unsigned long long)r->review, (unsigned long long)(r->screened - r->review),
-            (unsigned long long)r->bad, (unsigned long long)r->with_invalid, el,
+            (unsigned long long)r->already, (unsigned long long)r->bad, (unsigned long long)r->with_invalid, el,
             el > 0 ? (double)r->rows / el : 0.0);
 }
 

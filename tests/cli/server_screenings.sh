@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Claim screening over HTTP: `mdlgate serve` with a ledger key screens three aliases of one
-# Gmail mailbox posted as three claims (the third: email_mailbox_shared, count 3, review), reads a
-# result back by id, lists the group in /v1/clusters (hashes and ids only), refuses a call
+# Gmail mailbox posted as three claims (the third: email_mailbox_shared, count 3, review; 201 with
+# Location), answers a retry of a claim_id with 200 and the original result and other content
+# under that claim_id with 409 CLAIM_ID_CONFLICT (no ledger row added), reads a result back by id, lists the group in /v1/clusters (hashes and ids only), refuses a call
 # without an API key (401), a bad claim (400 CLAIM_INVALID, no value echoed), an oversized body
 # (413); without screening configured the routes answer 503 SCREENING_DISABLED; with screening
 # configured and no key (or a bad one) serve does not start; the request log holds no raw SSN or
@@ -64,6 +65,20 @@ ID3=$(json_get "$TMP/s3.body" 'j["id"]')
 ID1=$(json_get "$TMP/s1.body" 'j["id"]')
 rel=$(json_get "$TMP/s3.body" '[s["related"] for s in j["signals"] if s["signal"] == "email_mailbox_shared"][0]')
 check "the related ids are the earlier screenings" 'echo "$rel" | grep -q "$ID1"'
+
+loc() { tr -d '\r' <"$TMP/$1.hdr" | sed -n 's/^[Ll]ocation: //p'; }
+check "201 carries Location: /v1/screenings/{id}" '[ "$(loc s3)" = "/v1/screenings/$ID3" ] && [ "$(loc s1)" = "/v1/screenings/$ID1" ]'
+
+# --- claim_id is an idempotency key: retry -> 200 the original, other content -> 409 ---
+req cl0 "" GET "/v1/clusters?type=email_mailbox" "${AUTH[@]}"
+req r3 /v1/screenings POST /v1/screenings "${AUTH[@]}" "${JSONH[@]}" -d "$(claim 3 Cid 345-67-8901 j.o.h.n.smith@gmail.com)"
+check "a retry (same claim_id, same content) -> 200, the original result, same Location" '[ "$STATUS" = 200 ] && cmp -s "$TMP/s3.body" "$TMP/r3.body" && [ "$(loc r3)" = "/v1/screenings/$ID3" ]'
+req r3b /v1/screenings POST /v1/screenings "${AUTH[@]}" "${JSONH[@]}" -d '{"mdl_verified": false, "claim_state": "CA", "email": "j.o.h.n.smith@gmail.com", "ssn": "345-67-8901", "birth_date": "1980-03-01", "family_name": "Lee", "given_name": "Cid", "phone": null, "claim_id": "c3"}'
+check "a retry with members in another order (and a null member) -> 200, same id" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/r3b.body" "j[\"id\"]")" = "$ID3" ]'
+req x3 /v1/screenings POST /v1/screenings "${AUTH[@]}" "${JSONH[@]}" -d "$(claim 3 Cid 345-67-8901 someone.else@gmail.com)"
+check "same claim_id, other content -> 409 CLAIM_ID_CONFLICT naming the earlier screening, no value echoed" '[ "$STATUS" = 409 ] && grep -q CLAIM_ID_CONFLICT "$TMP/x3.body" && grep -q "$ID3" "$TMP/x3.body" && [ "$(loc x3)" = "/v1/screenings/$ID3" ] && ! grep -q someone "$TMP/x3.body"'
+req cl2 "" GET "/v1/clusters?type=email_mailbox" "${AUTH[@]}"
+check "the retries added no ledger row (the mailbox still counts 3 claims)" '[ "$(json_get "$TMP/cl0.body" "j[\"clusters\"][0][\"claims\"]")" = 3 ] && cmp -s "$TMP/cl0.body" "$TMP/cl2.body"'
 
 req g3 "/v1/screenings/{id}" GET "/v1/screenings/$ID3" "${AUTH[@]}"
 check "GET /v1/screenings/{id} -> 200, the stored result" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/g3.body" "(j[\"id\"], j[\"claim_id\"], j[\"score\"])")" = "$(json_get "$TMP/s3.body" "(j[\"id\"], j[\"claim_id\"], j[\"score\"])")" ]'
