@@ -64,7 +64,7 @@ check "third alias: recommendation review, score >= 50" '[ "$(json_get "$TMP/s3.
 ID3=$(json_get "$TMP/s3.body" 'j["id"]')
 ID1=$(json_get "$TMP/s1.body" 'j["id"]')
 rel=$(json_get "$TMP/s3.body" '[s["related"] for s in j["signals"] if s["signal"] == "email_mailbox_shared"][0]')
-check "the related ids are the earlier screenings" 'echo "$rel" | grep -q "$ID1"'
+check "the related ids are the earlier screenings" 'echo "$rel" | grep -qF -- "$ID1"'
 
 loc() { tr -d '\r' <"$TMP/$1.hdr" | sed -n 's/^[Ll]ocation: //p'; }
 check "201 carries Location: /v1/screenings/{id}" '[ "$(loc s3)" = "/v1/screenings/$ID3" ] && [ "$(loc s1)" = "/v1/screenings/$ID1" ]'
@@ -76,7 +76,7 @@ check "a retry (same claim_id, same content) -> 200, the original result, same L
 req r3b /v1/screenings POST /v1/screenings "${AUTH[@]}" "${JSONH[@]}" -d '{"mdl_verified": false, "claim_state": "CA", "email": "j.o.h.n.smith@gmail.com", "ssn": "345-67-8901", "birth_date": "1980-03-01", "family_name": "Lee", "given_name": "Cid", "phone": null, "claim_id": "c3"}'
 check "a retry with members in another order (and a null member) -> 200, same id" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/r3b.body" "j[\"id\"]")" = "$ID3" ]'
 req x3 /v1/screenings POST /v1/screenings "${AUTH[@]}" "${JSONH[@]}" -d "$(claim 3 Cid 345-67-8901 someone.else@gmail.com)"
-check "same claim_id, other content -> 409 CLAIM_ID_CONFLICT naming the earlier screening, no value echoed" '[ "$STATUS" = 409 ] && grep -q CLAIM_ID_CONFLICT "$TMP/x3.body" && grep -q "$ID3" "$TMP/x3.body" && [ "$(loc x3)" = "/v1/screenings/$ID3" ] && ! grep -q someone "$TMP/x3.body"'
+check "same claim_id, other content -> 409 CLAIM_ID_CONFLICT naming the earlier screening, no value echoed" '[ "$STATUS" = 409 ] && grep -q CLAIM_ID_CONFLICT "$TMP/x3.body" && grep -qF -- "$ID3" "$TMP/x3.body" && [ "$(loc x3)" = "/v1/screenings/$ID3" ] && ! grep -q someone "$TMP/x3.body"'
 req cl2 "" GET "/v1/clusters?type=email_mailbox" "${AUTH[@]}"
 check "the retries added no ledger row (the mailbox still counts 3 claims)" '[ "$(json_get "$TMP/cl0.body" "j[\"clusters\"][0][\"claims\"]")" = 3 ] && cmp -s "$TMP/cl0.body" "$TMP/cl2.body"'
 
@@ -87,7 +87,7 @@ check "GET an unknown screening -> 404 NOT_FOUND" '[ "$STATUS" = 404 ] && grep -
 
 req cl /v1/clusters GET "/v1/clusters?limit=5" "${AUTH[@]}"
 grp=$(json_get "$TMP/cl.body" '[(c["claims"], c["identities"], len(c["hash"]), len(c["screenings"])) for c in j["clusters"] if c["type"] == "email_mailbox"]')
-check "GET /v1/clusters: the mailbox group, 3 claims, 3 identities, a 64-hex hash, 3 ids" '[ "$STATUS" = 200 ] && [ "$grp" = "[(3, 3, 64, 3)]" ] && grep -q "$ID1" "$TMP/cl.body" && grep -q "$ID3" "$TMP/cl.body"'
+check "GET /v1/clusters: the mailbox group, 3 claims, 3 identities, a 64-hex hash, 3 ids" '[ "$STATUS" = 200 ] && [ "$grp" = "[(3, 3, 64, 3)]" ] && grep -qF -- "$ID1" "$TMP/cl.body" && grep -qF -- "$ID3" "$TMP/cl.body"'
 req cl1 /v1/clusters GET "/v1/clusters?limit=1&type=email_mailbox" "${AUTH[@]}"
 check "clusters: limit and type filter" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/cl1.body" "\",\".join(c[\"type\"] for c in j[\"clusters\"])")" = email_mailbox ]'
 req clbad /v1/clusters GET "/v1/clusters?limit=0" "${AUTH[@]}"
