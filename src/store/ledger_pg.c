@@ -37,6 +37,12 @@ static const struct mdlg__pg_migration migrations[] = {
       " state TEXT,"
       " expires_at BIGINT NOT NULL,"
       " PRIMARY KEY (type, key_id, hash, created_at, screening_id))" },
+    /* claim ids are idempotency keys (mdlg/ledger.h): the claim's content hash, and an
+     * index to find a claim id's screenings (as SQLite's schema 2) */
+    { 2, "claim content hashes",
+      "ALTER TABLE ledger_screenings ADD COLUMN content_key_id SMALLINT,"
+      " ADD COLUMN content_hash BYTEA;"
+      "CREATE INDEX ledger_screenings_claim ON ledger_screenings(claim_id, created_at)" },
 };
 
 const struct mdlg__pg_schema mdlg__lp_schema = {

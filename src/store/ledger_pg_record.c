@@ -14,9 +14,11 @@
  * only once flushed: synchronous_commit=on) or ROLLBACK; waiting for it is
  * bounded by lock_timeout (busy_timeout_ms), then STORE_UNAVAILABLE.
  *
- * Per entry, two statements: a lookup of all its keys (unnest of array
- * parameters, a LATERAL count per key plus its newest related ids), then
- * decide, then one insert of the screening and its keys. The arrays are
+ * Per entry: a lookup of its claim id (an earlier screening of it is not
+ * screened again, see mdlg/ledger.h), then two statements: a lookup of all
+ * its keys (unnest of array parameters, a LATERAL count per key plus its
+ * newest related ids), then decide, then one insert of the screening and
+ * its keys. The arrays are
  * text literals of digits, hex and quoted state codes, so no value needs
  * more escaping than the state's.
  */
@@ -173,8 +175,8 @@ static mdlg_err lookup(struct pg_conn *c, const struct mdlg_ledger_entry *e,
 /* ---- insert ---- */
 
 static const char insert_sql[] =
-    "WITH s AS (INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result)"
-    "  VALUES ($1, $2, $3, $4, $5))"
+    "WITH s AS (INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result,"
+    "  content_key_id, content_hash) VALUES ($1, $2, $3, $4, $5, $14, $15))"
     " INSERT INTO ledger_keys (screening_id, type, key_id, hash, identity, person, aux, state,"
     "  created_at, expires_at)"
     " SELECT $1, t, kid, decode(h, 'hex'), decode(i, 'hex'), decode(p, 'hex'), decode(a, 'hex'),"
@@ -195,7 +197,50 @@ static mdlg_err insert(struct pg_conn *c, const struct mdlg_ledger_entry *e,
     mdlg__pg_text(&p, e->result);
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         mdlg__pg_text(&p, x->a[cols[i]]);
+    if (e->n_content > 0)
+        mdlg__pg_int(&p, e->content[0].key_id);
+    else
+        mdlg__pg_text(&p, NULL);
+    mdlg__pg_bytes(&p, mdlg_bytes_make(e->content[0].hash,
+                                       e->n_content > 0 ? MDLG_LEDGER_HASH : 0));
     return mdlg__pg_exec(c, insert_sql, &p);
+}
+
+/* ---- claim ids ---- */
+
+static const char claim_sql[] =
+    "SELECT id, content_key_id, encode(content_hash, 'hex'), result FROM ledger_screenings"
+    " WHERE claim_id = $1 AND expires_at > $2 ORDER BY created_at DESC, id DESC LIMIT 1";
+
+/* An earlier unexpired screening of e's claim id: sets e->claim (and id, result if SAME). */
+static mdlg_err find_claim(struct pg_conn *c, struct mdlg_ledger_entry *e)
+{
+    struct pg_params p = { 0 };
+    char hex[2 * MDLG_LEDGER_HASH + 1] = "";
+    uint8_t hash[MDLG_LEDGER_HASH];
+    size_t len = 0;
+    int64_t kid = 0;
+    mdlg__pg_text(&p, e->claim_id);
+    mdlg__pg_int(&p, e->created_at);
+    mdlg_err err = MDLG_E_OK;
+    PGresult *r = mdlg__pg_query(c, claim_sql, &p, &err);
+    if (r == NULL || PQntuples(r) == 0) {
+        PQclear(r);
+        return err;
+    }
+    bool stored = !PQgetisnull(r, 0, 1) && !PQgetisnull(r, 0, 2);
+    err = mdlg__pg_col_text(r, 0, 0, e->id, sizeof e->id);
+    if (err == MDLG_E_OK && stored && (mdlg__pg_col_int(r, 0, 1, &kid) != MDLG_E_OK ||
+        mdlg__pg_col_text(r, 0, 2, hex, sizeof hex) != MDLG_E_OK ||
+        sodium_hex2bin(hash, sizeof hash, hex, strlen(hex), NULL, &len, NULL) != 0))
+        err = MDLG_E_STORE_CORRUPT;
+    if (err == MDLG_E_OK)
+        e->claim = mdlg__ledger_claim_compare(e, stored, (unsigned)kid, hash, len);
+    if (err == MDLG_E_OK && e->claim == MDLG_LEDGER_CLAIM_SAME &&
+        (e->result = mdlg__pg_col_dup(r, 0, 3, &err)) == NULL && err == MDLG_E_OK)
+        err = MDLG_E_STORE_CORRUPT;
+    PQclear(r);
+    return err;
 }
 
 /* ---- record ---- */
@@ -205,7 +250,9 @@ static mdlg_err record_one(struct pg_conn *c, struct mdlg_ledger_entry *e, struc
                            struct mdlg_ledger_stats *stats, mdlg_ledger_decide_fn decide,
                            void *arg)
 {
-    mdlg_err err = MDLG_E_OK;
+    mdlg_err err = find_claim(c, e);
+    if (err != MDLG_E_OK || e->claim != MDLG_LEDGER_CLAIM_NEW)
+        return err;
     memset(stats, 0, e->n_keys * sizeof *stats);
     arrays_build(x, e);
     if (e->n_keys > 0)

@@ -1,6 +1,8 @@
 /*
  * test_claim_ids.c - claim ids as idempotency keys (mdlg/ledger.h, struct
- * mdlg_ledger_entry; mdlg/screen.h, mdlg_screen_batch):
+ * mdlg_ledger_entry; mdlg/screen.h, mdlg_screen_batch), on SQLite and on
+ * PostgreSQL ($MDLG_TEST_PG_URL, started by make test; skipped with the
+ * reason without it), each case in its own file or schema:
  *
  *   ledger level (table-driven): an earlier unexpired screening of the claim
  *   id with the same content hash -> SAME (its id and stored result, no new
@@ -19,25 +21,57 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "mdlg/screen.h"
 
 #define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
 #define DAY 86400
 
+static const char *pg_url;       /* NULL: the SQLite group; else $MDLG_TEST_PG_URL */
+
 struct fx {
     char dir[64];
-    char db[96];
+    char url[1024];              /* SQLite file, or the URL of this case's schema */
+    char schema[48];
+    PGconn *pg;
     mdlg_ledger *l;
 };
+
+static void pg_must(PGconn *db, const char *sql)
+{
+    PGresult *r = PQexec(db, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQerrorMessage(db));
+    PQclear(r);
+}
+
+/* A schema of its own for the case (dropped in teardown). */
+static void pg_setup(struct fx *f)
+{
+    static unsigned seq;
+    char sql[160];
+    snprintf(f->schema, sizeof f->schema, "mdlg_c%ld_%u", (long)getpid(), ++seq);
+    f->pg = PQconnectdb(pg_url);
+    if (PQstatus(f->pg) != CONNECTION_OK)
+        fail_msg("connect: %s", PQerrorMessage(f->pg));
+    pg_must(f->pg, "SET client_min_messages TO warning");
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+    pg_must(f->pg, sql);
+    snprintf(f->url, sizeof f->url, "%s%coptions=-csearch_path%%3D%s", pg_url,
+             strchr(pg_url, '?') != NULL ? '&' : '?', f->schema);
+}
 
 static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     snprintf(f->dir, sizeof f->dir, "/tmp/mdlg-claimid-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof f->db, "%s/ledger.db", f->dir);
-    assert_int_equal(mdlg_ledger_open(f->db, NULL, T0, &f->l), MDLG_E_OK);
+    snprintf(f->url, sizeof f->url, "%s/ledger.db", f->dir);
+    if (pg_url != NULL)
+        pg_setup(f);
+    assert_int_equal(mdlg_ledger_open(f->url, NULL, T0, &f->l), MDLG_E_OK);
+    assert_string_equal(mdlg_ledger_backend(f->l), pg_url ? "postgres" : "sqlite");
     *state = f;
     return 0;
 }
@@ -50,6 +84,11 @@ static int teardown(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
         return -1;
+    if (f->pg != NULL) {
+        snprintf(cmd, sizeof cmd, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
+        PQclear(PQexec(f->pg, cmd));
+        PQfinish(f->pg);
+    }
     free(f);
     return 0;
 }
@@ -250,6 +289,15 @@ static void test_screener_retry_and_conflict(void **state)
     mdlg_screener_free(s);
 }
 
+static void test_postgres_unavailable(void **state)
+{
+    (void)state;
+    const char *why = getenv("MDLG_TEST_PG_SKIP");
+    print_message("[  SKIPPED ] postgres: %s\n",
+                  why != NULL ? why : "MDLG_TEST_PG_URL is not set (make test starts a server)");
+    skip();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,5 +305,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ledger_batch_repeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_screener_retry_and_conflict, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(test_postgres_unavailable) };
+    int failed = cmocka_run_group_tests_name("claim ids on SQLite", tests, NULL, NULL);
+    const char *url = getenv("MDLG_TEST_PG_URL");
+    if (url == NULL || *url == '\0')
+        return failed + cmocka_run_group_tests_name("claim ids on PostgreSQL", pg_missing, NULL,
+                                                    NULL);
+    pg_url = url;
+    return failed + cmocka_run_group_tests_name("claim ids on PostgreSQL", tests, NULL, NULL);
 }

@@ -663,7 +663,7 @@ static void test_pg_migrations(void **state)
     mdlg_ledger *l2 = NULL;
     assert_int_equal(mdlg_ledger_open(f->url, NULL, T0, &l2), MDLG_E_OK);
     mdlg_ledger_close(l2);
-    assert_int_equal(pg_int(f, "SELECT count(*) FROM mdlg_migrations WHERE component = 'ledger'"), 1);
+    assert_int_equal(pg_int(f, "SELECT count(*) FROM mdlg_migrations WHERE component = 'ledger'"), 2);
     assert_int_equal(pg_int(f, "SELECT count(*) FROM mdlg_migrations WHERE component <> 'ledger'"), 0);
     /* the store opens beside it on the same URL */
     mdlg_store *st = NULL;
