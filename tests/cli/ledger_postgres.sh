@@ -53,7 +53,7 @@ check "A screens the first claim (201, no SSN signal)" '[ "$STATUS" = 201 ] && [
 ID1=$(json_get "$TMP/s1.body" 'j["id"]')
 post s2 "$B" "$(claim p2 Bertrand 1981-02-02 ssn 321-54-9876 claim_state NV)"
 check "B sees A's claim: ssn_multiple_identities count 2, review" '[ "$(sig "$TMP/s2.body" ssn_multiple_identities)" = 2 ] && [ "$(json_get "$TMP/s2.body" "j[\"recommendation\"]")" = review ]'
-check "B's signal names A's screening as related" 'grep -q "$ID1" "$TMP/s2.body"'
+check "B's signal names A's screening as related" 'grep -qF -- "$ID1" "$TMP/s2.body"'
 ID2=$(json_get "$TMP/s2.body" 'j["id"]')
 
 i=0
@@ -67,7 +67,7 @@ check "the second alias (on B) counted the first (on A)" '[ "$(sig "$TMP/m2.body
 URL=$A req g1 "/v1/screenings/{id}" GET "/v1/screenings/$ID2" "${AUTH[@]}"
 check "A reads B's screening by id" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/g1.body" "j[\"claim_id\"]")" = p2 ]'
 URL=$B req cl /v1/clusters GET "/v1/clusters?type=ssn" "${AUTH[@]}"
-check "B's clusters hold the SSN group of both instances" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/cl.body" "[c[\"claims\"] for c in j[\"clusters\"]]")" = "[2]" ] && grep -q "$ID1" "$TMP/cl.body" && grep -q "$ID2" "$TMP/cl.body"'
+check "B's clusters hold the SSN group of both instances" '[ "$STATUS" = 200 ] && [ "$(json_get "$TMP/cl.body" "[c[\"claims\"] for c in j[\"clusters\"]]")" = "[2]" ] && grep -qF -- "$ID1" "$TMP/cl.body" && grep -qF -- "$ID2" "$TMP/cl.body"'
 
 # A parallel burst over both instances, one bank account: each count 1..N exactly once.
 N=12
@@ -108,7 +108,7 @@ check "no SQLite ledger file was created" '[ ! -e "$TMP/var-a/ledger.db" ] && [ 
 
 pg_dump=$(ls /usr/lib/postgresql/*/bin/pg_dump 2>/dev/null | sort -V | tail -1)
 "${pg_dump:-pg_dump}" --dbname="$MDLG_TEST_PG_URL" --schema="$schema" --no-owner -f "$TMP/dump.sql" 2>"$TMP/dump.err"
-check "pg_dump of the ledger schema works and the grep can hit (ids, claim ids)" 'grep -q ledger_keys "$TMP/dump.sql" && grep -q "$ID2" "$TMP/dump.sql" && grep -qP "\tp2\t" "$TMP/dump.sql"'
+check "pg_dump of the ledger schema works and the grep can hit (ids, claim ids)" 'grep -q ledger_keys "$TMP/dump.sql" && grep -qF -- "$ID2" "$TMP/dump.sql" && grep -qP "\tp2\t" "$TMP/dump.sql"'
 leak=0
 for r in 321-54-9876 321549876 Ulysses ulyssesquill u.l.y.s.s.e.s googlemail Annabel Bertrand Cornelius Dorothea Quill QUILL 99001122 011000015 1980-01-01; do
     grep -qiF "$r" "$TMP/dump.sql" && { echo "raw $r in the dump"; leak=1; }
