@@ -10,5 +10,5 @@ $(B)/obj/src/fraud/email_rules.o: src/fraud/email-rules.tsv
 $(B)/obj/src/fraud/email_disposable.o: $(EMAIL_DISPOSABLE_INC)
 
 $(EMAIL_DISPOSABLE_INC): src/fraud/disposable/package.json src/fraud/disposable/package-lock.json \
-                         src/fraud/gen-disposable.sh | deps
+                         src/fraud/gen-disposable.sh src/gen/npm-pinned.bash | deps
 	@bash src/fraud/gen-disposable.sh $@

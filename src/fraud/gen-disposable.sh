@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # gen-disposable.sh OUT - builds OUT (build/gen/email_disposable.inc), the disposable-domain
 # list as a sorted C array, from the npm package pinned in src/fraud/disposable/
-# (package.json + package-lock.json; installed with `npm ci` into build/npm/disposable).
+# (package.json + package-lock.json; installed with `npm ci` into build/npm/disposable by
+# src/gen/npm-pinned.bash).
 # Run by src/fraud/fraud.mk from the repository root.
 #
 # If npm or the registry is unavailable it prints a WARNING, removes OUT and exits 0: mdlgate
@@ -20,15 +21,9 @@ degrade() {
     exit 0
 }
 
-command -v node >/dev/null 2>&1 || degrade "node is not installed"
-command -v npm >/dev/null 2>&1 || degrade "npm is not installed"
-mkdir -p "$work" "$(dirname "$out")" || degrade "cannot create $work"
-cp "$src/package.json" "$src/package-lock.json" "$work/" || degrade "cannot copy $src"
-log=$work/npm-ci.log
-if ! (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline \
-        --fetch-retries=1 --fetch-timeout=30000) >"$log" 2>&1; then
-    degrade "npm ci failed in $work ($(grep -m1 -i 'err' "$log" || tail -1 "$log"))"
-fi
+. src/gen/npm-pinned.bash
+npm_pinned "$src" "$work"
+mkdir -p "$(dirname "$out")" || degrade "cannot create $(dirname "$out")"
 
 node - "$work/node_modules/$pkg" "$out.tmp" <<'JS' || degrade "cannot convert the list"
 const fs = require("fs");
