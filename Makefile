@@ -118,4 +118,5 @@ clean:
 	rm -rf build
 
 include src/fraud/fraud.mk
+include src/api/api.mk
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -6,7 +6,8 @@
 (function () {
   'use strict';
 
-  var KEY_STORE = 'mdlgate.apiKey';
+  var page = window.mdlgatePage; /* chrome.js: the top bar, the API key and its dialog */
+  var el = page.el, getKey = page.getKey, setKey = page.setKey, askKey = page.askKey;
   var MDL_NS = 'org.iso.18013.5.1';
   var ASK = {
     doctype: 'org.iso.18013.5.1.mDL',
@@ -19,13 +20,6 @@
 
   /* ---------- small DOM helpers ---------- */
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
   function append(parent) {
     for (var i = 1; i < arguments.length; i++) if (arguments[i]) parent.appendChild(arguments[i]);
     return parent;
@@ -37,47 +31,7 @@
     s.className = 'status' + (kind ? ' ' + kind : '');
   }
 
-  /* ---------- API key (sessionStorage; never in the repo, never in a URL we keep) ---------- */
-
-  function getKey() { try { return sessionStorage.getItem(KEY_STORE) || ''; } catch (e) { return ''; } }
-
-  function setKey(k) {
-    try { if (k) sessionStorage.setItem(KEY_STORE, k); else sessionStorage.removeItem(KEY_STORE); } catch (e) { /* private mode */ }
-    showKeyState();
-  }
-
-  function showKeyState() {
-    var has = !!getKey();
-    $('key-dot').className = 'dot' + (has ? ' on' : '');
-    $('key-label').textContent = has ? 'API key set' : 'Connect API key';
-  }
-
-  /* `make run` prints http://host/#key=...: take it once and drop it from the address bar. */
-  function keyFromFragment() {
-    var m = /(?:^#|&)key=([^&]+)/.exec(location.hash);
-    if (!m) return;
-    setKey(decodeURIComponent(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-
-  var keyWaiter = null;
-
-  function askKey(message) {
-    var d = $('key-dialog');
-    $('key-input').value = '';
-    var p = d.querySelector('p.key-msg');
-    if (p) p.remove();
-    if (message) d.querySelector('form').insertBefore(el('p', 'key-msg', message), $('key-input'));
-    if (!d.open) d.showModal();
-    $('key-input').focus();
-    return new Promise(function (resolve) { keyWaiter = resolve; });
-  }
-
-  function closeKey(value) {
-    var d = $('key-dialog');
-    if (d.open) d.close();
-    if (keyWaiter) { var w = keyWaiter; keyWaiter = null; w(value); }
-  }
+  /* ---------- API key (chrome.js keeps it in sessionStorage; never in a URL we keep) ---------- */
 
   function ensureKey() {
     var k = getKey();
@@ -590,19 +544,7 @@
   /* ---------- wiring ---------- */
 
   function wire() {
-    keyFromFragment();
-    showKeyState();
     $('dc-button').addEventListener('click', startFlow);
-    $('key-button').addEventListener('click', function () { askKey(); });
-    $('key-form').addEventListener('submit', function (ev) {
-      ev.preventDefault();
-      var k = $('key-input').value.trim();
-      if (k) setKey(k);
-      closeKey(k || getKey());
-    });
-    $('key-cancel').addEventListener('click', function () { closeKey(''); });
-    $('key-forget').addEventListener('click', function () { setKey(''); closeKey(''); });
-    $('key-dialog').addEventListener('cancel', function () { closeKey(''); });
     var drop = $('drop'), input = $('file-input');
     drop.addEventListener('click', function (ev) { if (ev.target !== input) input.click(); });
     drop.addEventListener('keydown', function (ev) { if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); input.click(); } });

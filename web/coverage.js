@@ -1,17 +1,23 @@
 /*
- * mdlgate coverage page: GET /v1/coverage drawn as a tile map of the 56 US jurisdictions (one
- * square each, placed roughly where it lies), coloured by mdl_status, with the population shares
- * of the summary and, on click, one jurisdiction's entry and fallback. Server data is rendered
- * with textContent / DOM nodes only; links only for http(s) URLs.
+ * mdlgate coverage page: GET /v1/coverage drawn as a map of the 56 US jurisdictions coloured by
+ * mdl_status, with the population shares of the summary and, on click (or Enter), one
+ * jurisdiction's entry and fallback.
+ *
+ * The map is geographic when the service has its shapes (GET /us-map.json, projected at build
+ * time from the U.S. Census Bureau boundaries of npm us-atlas: Alaska, Hawaii and the territories
+ * as insets, small states as labelled chips); without them (a build made without npm) it is a
+ * tile grid, one square per jurisdiction. Server data is rendered with textContent / DOM nodes
+ * only; links only for http(s) URLs.
  */
 (function () {
   'use strict';
 
-  var KEY_STORE = 'mdlgate.apiKey'; /* the same key as the verifier page (app.js) */
+  var page = window.mdlgatePage; /* chrome.js: the top bar, the API key and its dialog */
+  var el = page.el;
   var SVG_NS = 'http://www.w3.org/2000/svg';
   var PITCH = 50, TILE = 46, TERR_Y = 372;
 
-  /* The tile grid, drawn for this page: [code, column, row] in a 12 x 7 grid of the 50 states
+  /* The fallback tile grid, drawn for this page: [code, column, row] in a 12 x 7 grid of the 50 states
    * and DC; the territories sit in a row of their own below (Pacific left, Caribbean right). */
   var GRID = [
     ['AK', 0, 0], ['ME', 11, 0],
@@ -45,13 +51,6 @@
   var byCode = {};
   var selected = null;
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-
   function svg(tag, attrs, text) {
     var e = document.createElementNS(SVG_NS, tag);
     Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
@@ -65,64 +64,52 @@
     s.className = 'status' + (kind ? ' ' + kind : '');
   }
 
-  /* ---------- API key: sessionStorage, taken once from #key= (as on the verifier page) ---------- */
-
-  function getKey() { try { return sessionStorage.getItem(KEY_STORE) || ''; } catch (e) { return ''; } }
-
-  function setKey(k) {
-    try { if (k) sessionStorage.setItem(KEY_STORE, k); else sessionStorage.removeItem(KEY_STORE); } catch (e) { /* private mode */ }
-    $('key-dot').className = 'dot' + (k ? ' on' : '');
-    $('key-label').textContent = k ? 'API key set' : 'Connect API key';
-  }
-
-  function keyFromFragment() {
-    var m = /(?:^#|&)key=([^&]+)/.exec(location.hash);
-    if (!m) return;
-    setKey(decodeURIComponent(m[1]));
-    history.replaceState(null, '', location.pathname + location.search);
-  }
-
-  function askKey(message) {
-    var d = $('key-dialog');
-    $('key-input').value = '';
-    var p = d.querySelector('p.key-msg');
-    if (p) p.remove();
-    if (message) d.querySelector('form').insertBefore(el('p', 'key-msg', message), $('key-input'));
-    if (!d.open) d.showModal();
-    $('key-input').focus();
-  }
-
   /* ---------- data ---------- */
 
   function load() {
-    var key = getKey();
+    var key = page.getKey();
     if (!key) {
       setStatus('An API key of this service is needed to read the coverage data.', 'error');
-      askKey();
+      page.askKey();
       return;
     }
     setStatus('Loading coverage…', 'busy');
-    fetch('v1/coverage', { headers: { Authorization: 'Bearer ' + key } }).then(function (res) {
+    Promise.all([fetchCoverage(key), fetchMap()]).then(function (got) {
+      if (!got[0]) return;
+      setStatus('', '');
+      render(got[0], got[1]);
+    }).catch(function (e) { setStatus(e.message, 'error'); });
+  }
+
+  function fetchCoverage(key) {
+    return fetch('v1/coverage', { headers: { Authorization: 'Bearer ' + key } }).then(function (res) {
       if (res.status === 401) {
-        setKey('');
+        page.setKey('');
         setStatus('That API key was not accepted.', 'error');
-        askKey('That API key was not accepted. Paste a key of this service.');
+        page.askKey('That API key was not accepted. Paste a key of this service.');
         return null;
       }
       if (!res.ok) throw new Error('GET /v1/coverage answered HTTP ' + res.status);
       return res.json();
     }).then(function (data) {
-      if (!data) return;
-      if (!data || !Array.isArray(data.jurisdictions)) throw new Error('GET /v1/coverage: unexpected answer');
-      setStatus('', '');
-      render(data);
-    }).catch(function (e) { setStatus(e.message, 'error'); });
+      if (data && !Array.isArray(data.jurisdictions)) throw new Error('GET /v1/coverage: unexpected answer');
+      return data;
+    });
   }
 
-  function render(data) {
+  /* The shapes, or null (not in this build, or not usable): the page then draws its tile grid. */
+  function fetchMap() {
+    return fetch('us-map.json').then(function (res) { return res.ok ? res.json() : null; })
+      .then(function (m) {
+        return m && Array.isArray(m.shapes) && Array.isArray(m.view_box) && m.view_box.length === 4 ? m : null;
+      })
+      .catch(function () { return null; });
+  }
+
+  function render(data, geo) {
     byCode = {};
     data.jurisdictions.forEach(function (j) { byCode[j.code] = j; });
-    drawMap();
+    if (geo) drawGeo(geo); else drawTiles();
     drawLegend(data.summary || {});
     drawShares(data.summary || {});
     var asOf = data.summary && data.summary.as_of;
@@ -138,16 +125,13 @@
     return 's-' + (known ? j.mdl_status : 'unknown');
   }
 
-  function tile(code, x, y) {
-    var j = byCode['US-' + code];
-    if (!j) return null;
+  /* The focusable group of one jurisdiction: click, Enter or Space opens its entry. */
+  function jurGroup(j, kind) {
     var g = svg('g', {
-      class: 'tile ' + statusClass(j), 'data-code': j.code, 'data-status': j.mdl_status,
+      class: 'jur ' + kind + ' ' + statusClass(j), 'data-code': j.code, 'data-status': j.mdl_status,
       tabindex: '0', role: 'button', 'aria-label': j.name + ': ' + j.mdl_status
     });
     g.appendChild(svg('title', {}, j.name + ' · ' + j.mdl_status));
-    g.appendChild(svg('rect', { x: x, y: y, width: TILE, height: TILE, rx: 7 }));
-    g.appendChild(svg('text', { x: x + TILE / 2, y: y + TILE / 2 + 5, 'text-anchor': 'middle' }, code));
     g.addEventListener('click', function () { select(j.code); });
     g.addEventListener('keydown', function (ev) {
       if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(j.code); }
@@ -155,9 +139,30 @@
     return g;
   }
 
-  function drawMap() {
+  function clearMap(viewBox, label, note) {
     var map = $('map');
     while (map.firstChild) map.removeChild(map.firstChild);
+    map.setAttribute('viewBox', viewBox);
+    map.setAttribute('aria-label', label);
+    $('map-note').textContent = note;
+    return map;
+  }
+
+  /* ---------- the tile grid (fallback) ---------- */
+
+  function tile(code, x, y) {
+    var j = byCode['US-' + code];
+    if (!j) return null;
+    var g = jurGroup(j, 'tile');
+    g.appendChild(svg('rect', { class: 'fill', x: x, y: y, width: TILE, height: TILE, rx: 7 }));
+    g.appendChild(svg('text', { class: 'lbl', x: x + TILE / 2, y: y + TILE / 2 + 5, 'text-anchor': 'middle' }, code));
+    return g;
+  }
+
+  function drawTiles() {
+    var map = clearMap('0 0 600 430', 'US jurisdictions by mDL status (tile map, one square per jurisdiction)',
+                       'A tile map: one equal square per jurisdiction, placed roughly where it lies; not to scale.');
+    map.classList.remove('geo-map');
     GRID.forEach(function (t) {
       var g = tile(t[0], t[1] * PITCH + 2, t[2] * PITCH + 2);
       if (g) map.appendChild(g);
@@ -167,6 +172,55 @@
     TERRITORIES.forEach(function (t) {
       var g = tile(t[0], t[1] * PITCH + 2, TERR_Y);
       if (g) map.appendChild(g);
+    });
+  }
+
+  /* ---------- the geographic map (GET /us-map.json) ---------- */
+
+  function num(a, i) { return typeof a[i] === 'number' && isFinite(a[i]) ? a[i] : 0; }
+
+  /* An inset frame for a territory: a box, its chip (the code) and its name. */
+  function frame(g, f, code) {
+    var x = num(f, 0), y = num(f, 1), w = num(f, 2), h = num(f, 3);
+    g.appendChild(svg('rect', { class: 'frame', x: x, y: y, width: w, height: h, rx: 8 }));
+    chip(g, [x + 6, y + 6, 30, 18], null, code);
+    g.appendChild(svg('text', { class: 'frame-title', x: x + 42, y: y + 19 }, String(f[4] || '')));
+  }
+
+  /* A chip (the code in a box of the status colour), with a leader line to its shape if any. */
+  function chip(g, c, l, code) {
+    var x = num(c, 0), y = num(c, 1), w = num(c, 2), h = num(c, 3);
+    if (l) g.appendChild(svg('line', { class: 'leader', x1: num(l, 0), y1: num(l, 1), x2: num(l, 2), y2: num(l, 3) }));
+    g.appendChild(svg('rect', { class: 'fill chip', x: x, y: y, width: w, height: h, rx: 5 }));
+    g.appendChild(svg('text', { class: 'lbl', x: x + w / 2, y: y + h / 2 + 4.5, 'text-anchor': 'middle' }, code));
+  }
+
+  function geoShape(s) {
+    var j = byCode[s.code];
+    if (!j || typeof s.d !== 'string') return null;
+    var g = jurGroup(j, 'geo');
+    var code = s.code.slice(3);
+    if (Array.isArray(s.frame)) frame(g, s.frame, code);
+    g.appendChild(svg('path', { class: s.frame ? 'fill shape island' : 'fill shape', d: s.d }));
+    if (Array.isArray(s.chip)) chip(g, s.chip, Array.isArray(s.leader) ? s.leader : null, code);
+    else if (!s.frame && Array.isArray(s.label))
+      g.appendChild(svg('text', { class: 'lbl', x: num(s.label, 0), y: num(s.label, 1) + 5, 'text-anchor': 'middle' }, code));
+    return g;
+  }
+
+  function drawGeo(geo) {
+    var map = clearMap(geo.view_box.map(Number).join(' '), 'Map of the US jurisdictions by mDL status',
+                       'Map: ' + String(geo.source || 'npm us-atlas') + '. Alaska, Hawaii and the territories ' +
+                       'are insets, not to scale; small states are labelled east of the coast.');
+    map.classList.add('geo-map');
+    var shapes = geo.shapes.filter(function (s) { return byCode[s.code]; });
+    shapes.sort(function (a, b) { return byCode[a.code].name < byCode[b.code].name ? -1 : 1; });
+    shapes.forEach(function (s) {
+      var g = geoShape(s);
+      if (g) map.appendChild(g);
+    });
+    Object.keys(byCode).forEach(function (code) {      /* a jurisdiction without a shape */
+      if (!map.querySelector('.jur[data-code="' + code + '"]')) setStatus('The map has no shape for ' + code + '.', 'error');
     });
   }
 
@@ -206,8 +260,13 @@
     var j = byCode[code];
     if (!j) return;
     selected = code;
-    Array.prototype.forEach.call($('map').querySelectorAll('.tile'), function (t) {
+    var map = $('map'), old = map.querySelector('.sel-outline');
+    if (old) old.remove();
+    Array.prototype.forEach.call(map.querySelectorAll('.jur'), function (t) {
       t.classList.toggle('selected', t.getAttribute('data-code') === selected);
+      var shape = t.getAttribute('data-code') === selected && t.querySelector('.shape');
+      /* drawn last, so that no neighbour hides the outline; the shapes keep their tab order */
+      if (shape) map.appendChild(svg('path', { class: 'sel-outline', d: shape.getAttribute('d') }));
     });
     renderDetail(j);
   }
@@ -295,18 +354,7 @@
   /* ---------- wiring ---------- */
 
   function wire() {
-    keyFromFragment();
-    setKey(getKey());
-    $('key-button').addEventListener('click', function () { askKey(); });
-    $('key-form').addEventListener('submit', function (ev) {
-      ev.preventDefault();
-      var k = $('key-input').value.trim();
-      if (k) setKey(k);
-      $('key-dialog').close();
-      if (k) load();
-    });
-    $('key-cancel').addEventListener('click', function () { $('key-dialog').close(); });
-    $('key-forget').addEventListener('click', function () { setKey(''); $('key-dialog').close(); });
+    page.onKey(load);
     load();
   }
 

@@ -158,6 +158,15 @@ void mdlg_api_reply_buf(struct mdlg_api_req *r, unsigned status, const char *con
                         char *buf, size_t len);
 void mdlg_api_reply_fd(struct mdlg_api_req *r, unsigned status, const char *content_type,
                        int fd, uint64_t size);
+/* A reply from static storage (never freed), cacheable like a static file. */
+void mdlg_api_reply_static(struct mdlg_api_req *r, unsigned status, const char *content_type,
+                           const char *buf, size_t len);
+
+/*
+ * The coverage page's map of the 56 jurisdictions (JSON, usmap.c), len bytes; NULL when
+ * this build has none (npm us-atlas was unavailable when it was built).
+ */
+const char *mdlg_api_usmap(size_t *len);
 
 /* ---- the request store (store_open.c, server.c) ---- */
 

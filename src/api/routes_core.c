@@ -1,6 +1,6 @@
 /*
- * routes_core.c - liveness, readiness, metrics, the OpenAPI document and
- * the static files of web/.
+ * routes_core.c - liveness, readiness, metrics, the OpenAPI document, the
+ * coverage page's map and the static files of web/.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -141,11 +141,25 @@ static void get_openapi(struct mdlg_api_req *r)
     serve_file(r, "openapi.yaml");
 }
 
+/* The coverage page's map, compiled in (usmap.c); 404 when this build has none. */
+static void get_usmap(struct mdlg_api_req *r)
+{
+    size_t len;
+    const char *map = mdlg_api_usmap(&len);
+    if (map == NULL) {
+        mdlg_api_reply_error(r, MDLG_E_NOT_FOUND, "this build has no map (npm us-atlas was "
+                             "unavailable when it was built)");
+        return;
+    }
+    mdlg_api_reply_static(r, 200, "application/json", map, len);
+}
+
 static const struct mdlg_api_route routes[] = {
     { "GET", "/healthz", 0, get_healthz },
     { "GET", "/readyz", 0, get_readyz },
     { "GET", "/metrics", 0, get_metrics },
     { "GET", "/openapi.yaml", 0, get_openapi },
+    { "GET", "/us-map.json", 0, get_usmap },
     { "GET", "/*", MDLG_ROUTE_PREFIX, get_static },   /* web/ - keep last */
 };
 

@@ -187,6 +187,15 @@ void mdlg_api_reply_fd(struct mdlg_api_req *r, unsigned status, const char *cont
     queue(r, status, resp, content_type, true);
 }
 
+void mdlg_api_reply_static(struct mdlg_api_req *r, unsigned status, const char *content_type,
+                           const char *buf, size_t len)
+{
+    struct MHD_Response *resp = NULL;
+    if (!r->replied)
+        resp = MHD_create_response_from_buffer(len, (void *)buf, MHD_RESPMEM_PERSISTENT);
+    queue(r, status, resp, content_type, true);
+}
+
 /* Compact text as json_dumps writes it, by mdlg_json_dump_compact (several times faster). */
 void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, json_t *body)
 {

@@ -9,8 +9,11 @@
 #   3. the DC API flow end to end, with navigator.credentials.get replaced (in the test only)
 #      by the test wallet answering the page's real request - skipped, with the reason printed,
 #      while POST /v1/requests or the test wallet is not there;
-#   4. the coverage page (coverage.html): 56 tiles with the statuses of GET /v1/coverage, the
-#      legend and population shares, a click on US-CA (live, its fallback, sources), a key prompt.
+#   4. the coverage page (coverage.html): the geographic map (GET /us-map.json, when the build
+#      has it) with the 56 jurisdictions and the statuses of GET /v1/coverage, each clickable at
+#      its label, the legend and population shares, a click on California's shape (live, its
+#      fallback, sources), Guam and Colorado by keyboard, a key prompt, and the tile grid drawn
+#      when the map is missing.
 # Screenshots of each state: $BUILD/web-screens/*.png. Exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../support/server_lib.bash"

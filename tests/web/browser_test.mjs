@@ -58,6 +58,7 @@ async function openPage(opts = {}) {
     if (r.status() >= 400 && !new URL(r.url()).pathname.startsWith('/v1/')) problems.push(`HTTP ${r.status()} ${r.url()}`);
   });
   if (opts.init) await page.addInitScript(opts.init, opts.initArg);
+  if (opts.route) await page.route(opts.route.url, opts.route.handler);
   await page.goto(BASE + (opts.hash || '/'));
   return { page, problems };
 }
@@ -351,28 +352,16 @@ async function part4() {
   expect('main page header links to coverage.html', href === 'coverage.html', String(href));
   await m.page.close();
 
+  // the map's shapes, compiled into this build (404 when npm was unavailable at build time)
+  const mapRes = await context.request.get(BASE + '/us-map.json');
+  const geo = mapRes.status() === 200 ? await mapRes.json() : null;
+  if (!geo) skipped.push(`geographic map: GET /us-map.json answered ${mapRes.status()} (this build has no map; only the tile grid is tested)`);
+  else expect('GET /us-map.json: 56 shapes, the source and licence named',
+    geo.shapes.length === 56 && /us-atlas/.test(geo.source) && geo.license === 'ISC' && /Bostock/.test(geo.notice), geo.source);
+
   const { page, problems } = await openPage({ hash: '/coverage.html#key=' + encodeURIComponent(KEY) });
-  await page.waitForFunction(() => document.querySelectorAll('#map .tile').length > 0);
-  const tiles = await page.evaluate(() => Array.from(document.querySelectorAll('#map .tile'), (t) => {
-    const r = t.querySelector('rect').getBoundingClientRect();
-    return { code: t.dataset.code, status: t.dataset.status, fill: getComputedStyle(t.querySelector('rect')).fill,
-             label: t.querySelector('text').textContent, x: Math.round(r.x), y: Math.round(r.y), w: r.width };
-  }));
-  const codes = new Set(tiles.map((t) => t.code));
-  expect('coverage page: 56 jurisdictions drawn, each once, the same codes as the API',
-    tiles.length === 56 && codes.size === 56 && data.jurisdictions.every((j) => codes.has(j.code)),
-    `${tiles.length} tiles, ${codes.size} codes`);
-  for (const c of ['US-PR', 'US-GU', 'US-VI', 'US-AS', 'US-MP', 'US-DC'])
-    if (!codes.has(c)) bad(`coverage page: ${c} drawn`, 'missing');
-  const wrong = tiles.filter((t) => !want[t.code] || want[t.code].mdl_status !== t.status || 'US-' + t.label !== t.code);
-  expect('coverage page: every tile carries its API status and its label', wrong.length === 0, JSON.stringify(wrong.slice(0, 3)));
-  const fillOf = {};
-  for (const t of tiles) (fillOf[t.status] ||= new Set()).add(t.fill);
-  const fills = Object.values(fillOf).map((s) => [...s]);
-  expect('coverage page: one colour per status, different statuses in different colours',
-    fills.every((f) => f.length === 1) && new Set(fills.map((f) => f[0])).size === fills.length, JSON.stringify(fills));
-  const spots = new Set(tiles.map((t) => `${t.x},${t.y}`));
-  expect('coverage page: no two tiles overlap, all visible', spots.size === 56 && tiles.every((t) => t.w > 10), `${spots.size} spots`);
+  await page.waitForFunction(() => document.querySelectorAll('#map .jur').length > 0);
+  await checkMap(page, data, want, geo ? 'geo' : 'tile');
   const legend = await page.$$eval('#legend .legend-item', (ls) => ls.map((l) => l.textContent));
   expect('coverage page: legend with live, pilot, legislated, none and their counts',
     legend.length === 4 && legend[0].startsWith('live ' + data.summary.status_counts.live) &&
@@ -383,8 +372,8 @@ async function part4() {
     shares.length === data.summary.measures.length &&
     data.summary.measures.every((mm, i) => shares[i][0] === mm.name && shares[i][1] === pct(mm.share)), JSON.stringify(shares));
 
-  // click California: its entry, status, fallback, sources as links, as_of
-  await page.click('#map .tile[data-code="US-CA"]');
+  // click California (on its shape, where its label is): its entry, status, fallback, sources as links, as_of
+  await clickLabel(page, 'US-CA');
   await page.waitForSelector('#detail[data-code="US-CA"]');
   const ca = want['US-CA'];
   const d = await page.evaluate(() => {
@@ -392,7 +381,7 @@ async function part4() {
     return { title: e.querySelector('h2').textContent, status: e.querySelector('.status-pill').textContent,
              fallback: e.querySelector('.fallback').textContent, text: e.innerText,
              links: Array.from(e.querySelectorAll('ul.sources a'), (a) => a.href),
-             selected: document.querySelector('#map .tile.selected')?.dataset.code };
+             selected: document.querySelector('#map .jur.selected')?.dataset.code };
   });
   expect('click US-CA: California, status "live"', d.title === 'California' && d.status === 'live' && ca.mdl_status === 'live',
     `${d.title} / ${d.status}`);
@@ -406,25 +395,94 @@ async function part4() {
   await shot(page, '10-coverage-ca');
 
   // a territory by keyboard: Guam, none, and the alternative-verification fallback
-  await page.focus('#map .tile[data-code="US-GU"]');
+  await page.focus('#map .jur[data-code="US-GU"]');
   await page.keyboard.press('Enter');
   await page.waitForSelector('#detail[data-code="US-GU"]');
   const gu = await page.textContent('#detail .fallback');
   expect('keyboard on US-GU: its status and fallback', gu.includes(want['US-GU'].fallback.summary) &&
     (await page.textContent('#detail .status-pill')) === want['US-GU'].mdl_status, gu);
   await shot(page, '11-coverage-gu');
+  if (geo) {
+    await page.focus('#map .jur[data-code="US-CA"]');
+    await page.keyboard.press('Tab');
+    const next = await page.evaluate(() => document.activeElement?.dataset?.code);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#detail[data-code="${next}"]`);
+    expect('geo map: Tab goes from California to Colorado (by name), Enter opens it', next === 'US-CO', String(next));
+  }
   await page.close();
 
   // no key: the page asks for one instead of failing
   const n = await openPage({ hash: '/coverage.html' });
   await n.page.waitForSelector('#key-dialog[open]');
   expect('coverage page without a key: asks for one, draws nothing',
-    (await n.page.$$('#map .tile')).length === 0, '');
+    (await n.page.$$('#map .jur')).length === 0, '');
   await n.page.fill('#key-input', KEY);
   await n.page.click('#key-save');
-  await n.page.waitForFunction(() => document.querySelectorAll('#map .tile').length === 56);
+  await n.page.waitForFunction(() => document.querySelectorAll('#map .jur').length === 56);
   ok('coverage page: after entering the key the map is drawn');
   await n.page.close();
+
+  // without the shapes (a build made without npm): the tile grid, still complete and clickable
+  const t = await openPage({
+    hash: '/coverage.html#key=' + encodeURIComponent(KEY),
+    route: { url: '**/us-map.json', handler: (r) => r.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"NOT_FOUND"}' }) }
+  });
+  await t.page.waitForFunction(() => document.querySelectorAll('#map .jur').length > 0);
+  await checkMap(t.page, data, want, 'tile');
+  await clickLabel(t.page, 'US-PR');
+  await t.page.waitForSelector('#detail[data-code="US-PR"]');
+  ok('tile grid: a click on PR opens its entry');
+  const other = t.problems.filter((p) => !/us-map\.json|404 \(Not Found\)/.test(p));
+  expect('tile grid: no console errors but the missing map', other.length === 0, other.join('; '));
+  await shot(t.page, '12-coverage-tiles');
+  await t.page.close();
+}
+
+// The map drawn on page: 56 jurisdictions of the given kind ('geo' or 'tile'), each with its API
+// status, its label and one colour per status, and each one clickable where its label is.
+async function checkMap(page, data, want, kind) {
+  await page.setViewportSize({ width: 1280, height: 1700 });   // the whole map in view, to hit-test it
+  const jurs = await page.evaluate(() => Array.from(document.querySelectorAll('#map .jur'), (g) => {
+    const f = g.querySelector('.shape') || g.querySelector('.fill');
+    const r = f.getBoundingClientRect(), l = g.querySelector('.lbl');
+    const lr = l.getBoundingClientRect(), chip = g.querySelector('.chip');
+    const at = chip ? chip.getBoundingClientRect() : lr;
+    const hit = document.elementFromPoint(at.x + at.width / 2, at.y + at.height / 2)?.closest('.jur')?.dataset.code;
+    return { code: g.dataset.code, status: g.dataset.status, kind: g.classList.contains('geo') ? 'geo' : 'tile',
+             fill: getComputedStyle(f).fill, label: l.textContent, cx: r.x + r.width / 2, cy: r.y + r.height / 2,
+             w: r.width, h: r.height, hit, focusable: g.tabIndex === 0 };
+  }));
+  const codes = new Set(jurs.map((t) => t.code));
+  expect(`${kind} map: 56 jurisdictions drawn, each once, the same codes as the API`,
+    jurs.length === 56 && codes.size === 56 && data.jurisdictions.every((j) => codes.has(j.code)) &&
+    jurs.every((t) => t.kind === kind), `${jurs.length} drawn, ${codes.size} codes, kinds ${[...new Set(jurs.map((t) => t.kind))]}`);
+  for (const c of ['US-PR', 'US-GU', 'US-VI', 'US-AS', 'US-MP', 'US-DC'])
+    if (!codes.has(c)) bad(`${kind} map: ${c} drawn`, 'missing');
+  const wrong = jurs.filter((t) => !want[t.code] || want[t.code].mdl_status !== t.status || 'US-' + t.label !== t.code);
+  expect(`${kind} map: every jurisdiction carries its API status and its label`, wrong.length === 0, JSON.stringify(wrong.slice(0, 3)));
+  const fillOf = {};
+  for (const t of jurs) (fillOf[t.status] ||= new Set()).add(t.fill);
+  const fills = Object.values(fillOf).map((x) => [...x]);
+  expect(`${kind} map: one colour per status, different statuses in different colours`,
+    fills.every((f) => f.length === 1) && new Set(fills.map((f) => f[0])).size === fills.length, JSON.stringify(fills));
+  const missed = jurs.filter((t) => t.hit !== t.code || !t.focusable || !(t.w > 0));
+  expect(`${kind} map: every jurisdiction visible, focusable and clickable at its label or chip`,
+    missed.length === 0, JSON.stringify(missed.slice(0, 3).map((t) => [t.code, t.hit])));
+  if (kind !== 'geo') return;
+  const p = Object.fromEntries(jurs.map((t) => [t.code, t]));
+  expect('geo map: the shapes lie where they are (CA west of TX west of FL, WA north of TX, AK west and south of WA)',
+    p['US-CA'].cx < p['US-TX'].cx && p['US-TX'].cx < p['US-FL'].cx && p['US-WA'].cy < p['US-TX'].cy &&
+    p['US-AK'].cx < p['US-WA'].cx && p['US-AK'].cy > p['US-WA'].cy && p['US-TX'].w > p['US-CT'].w * 4,
+    JSON.stringify(['US-CA', 'US-TX', 'US-FL', 'US-WA', 'US-AK'].map((c) => [c, Math.round(p[c].cx), Math.round(p[c].cy)])));
+}
+
+// A click where a jurisdiction's label (or chip) is: on its shape, the label lets clicks through.
+async function clickLabel(page, code) {
+  const g = page.locator(`#map .jur[data-code="${code}"]`);
+  const target = (await g.locator('.chip').count()) ? g.locator('.chip') : g.locator('.lbl');
+  const b = await target.boundingBox();
+  await page.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
 }
 
 for (const [name, fn] of [['part 1', part1], ['part 2', part2], ['part 3', part3], ['part 4', part4]]) {
