@@ -12,8 +12,9 @@
   var ASK = {
     doctype: 'org.iso.18013.5.1.mDL',
     elements: { 'org.iso.18013.5.1': ['family_name', 'given_name', 'birth_date', 'portrait',
-                                      'age_over_21', 'driving_privileges'] },
-    protocols: ['openid4vp-v1-unsigned', 'org-iso-mdoc']
+                                      'age_over_21', 'driving_privileges'] }
+    /* no "protocols": the server's default, openid4vp-v1-unsigned + org-iso-mdoc, or with a
+       reader key configured openid4vp-v1-signed + org-iso-mdoc with readerAuth */
   };
 
   var $ = function (id) { return document.getElementById(id); };

@@ -143,6 +143,8 @@ X(RESPONSE_PROTOCOL_MISMATCH, 611) /* answered with a protocol the request did n
 X(RESPONSE_NOT_ENCRYPTED, 612)    /* a plaintext answer where the request asked for an encrypted one (HTTP 400) */
 X(RESPONSE_DOCTYPE_UNEXPECTED, 613) /* a document of another doctype than the request asked for */
 X(ELEMENT_NOT_REQUESTED, 614)     /* an element disclosed that the request did not ask for (over-disclosure) */
+X(READER_AUTH_INVALID, 615)       /* a readerAuth (Annex C) that is malformed or does not verify for this request */
+X(REQUEST_OBJECT_INVALID, 616)    /* a signed request object (JWS) that is malformed, of another typ, or does not verify */
 
 /* --- 7xx: HTTP API (src/api) --- */
 X(AUTH_REQUIRED, 701)             /* missing or wrong API key (HTTP 401) */
@@ -153,6 +155,7 @@ X(JSON_MALFORMED, 705)            /* request body is not JSON, or repeats a key 
 X(REQUEST_INVALID, 706)           /* a request field is missing, mistyped or unknown (HTTP 400) */
 X(ORIGIN_NOT_ALLOWED, 707)        /* CORS preflight from an origin not configured (HTTP 403) */
 X(NOT_READY, 708)                 /* the service is not ready: no trust anchors, store down (HTTP 503) */
+X(READER_CERT_INVALID, 720)       /* a reader certificate without EKU 1.0.18013.5.1.6, a CA, another key, or not validating */
 
 /* --- 8xx: decryption (HPKE, JWE); "could not decrypt" (801) vs "bad input" (802-805) --- */
 X(DECRYPT_FAILED, 801)            /* AEAD tag did not verify: wrong key, or ct/aad/info/enc/header changed */

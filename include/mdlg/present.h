@@ -7,7 +7,7 @@
  *       DeviceRequest  = {"version": "1.0",
  *                         "docRequests": [{"itemsRequest": #6.24(bstr .cbor ItemsRequest)}]}
  *       ItemsRequest   = {"docType": DT, "nameSpaces": {ns: {element: false}}}
- *                        (no readerAuth: requests are not signed yet)
+ *                        (+ "readerAuth" when the service has a reader key)
  *       EncryptionInfo = ["dcapi", {"nonce": bstr, "recipientPublicKey": COSE_Key}]
  *       EncryptedResponse = ["dcapi", {"enc": bstr(65), "cipherText": bstr}]
  *     HPKE base mode, DHKEM(P-256)/HKDF-SHA256/AES-128-GCM, info = the
@@ -55,6 +55,39 @@ struct mdlg_present_element {
 mdlg_err mdlg_annexc_device_request(struct mdlg_cbor_buf *b, const char *doctype,
                                     const struct mdlg_present_element *el,
                                     size_t n) MDLG_WARN_UNUSED;
+
+/* Reader authentication of an Annex C DeviceRequest (ISO 18013-5 §9.1.4). */
+struct mdlg_annexc_reader {
+    const mdlg_pkey *key;              /* P-256 private key of the reader certificate */
+    const struct mdlg_bytes *x5chain;  /* DER, leaf first */
+    size_t n_x5chain;
+    struct mdlg_bytes transcript;      /* the untagged SessionTranscript of the request */
+};
+
+/*
+ * The same DeviceRequest with docRequests[0].readerAuth when rd is non-NULL:
+ * COSE_Sign1 [h'a1 01 26' (ES256), {33: x5chain}, nil, signature] over the
+ * detached ReaderAuthenticationBytes = #6.24(bstr .cbor
+ * ["ReaderAuthentication", SessionTranscript, ItemsRequestBytes]).
+ */
+mdlg_err mdlg_annexc_device_request_auth(struct mdlg_cbor_buf *b, const char *doctype,
+                                         const struct mdlg_present_element *el, size_t n,
+                                         const struct mdlg_annexc_reader *rd) MDLG_WARN_UNUSED;
+
+/*
+ * Wallet side: checks docRequests[0].readerAuth of the DeviceRequest
+ * buf[0..len), if any (*present says; absent is OK). The x5chain must pass
+ * mdlg_reader_chain_check (mdlg/reader.h; ca_pem NULL: no path validation)
+ * and the signature must verify over ReaderAuthenticationBytes built from
+ * `transcript` and the received ItemsRequestBytes. dns (may be NULL)
+ * receives the leaf's dNSNames. READER_AUTH_INVALID (a shape, algorithm or
+ * signature problem), READER_CERT_INVALID, CERT_MALFORMED; *why (may be
+ * NULL) gets a static reason.
+ */
+mdlg_err mdlg_annexc_reader_auth_check(const uint8_t *buf, size_t len,
+                                       struct mdlg_bytes transcript, const char *ca_pem,
+                                       size_t ca_len, int64_t now, bool *present, char *dns,
+                                       size_t dns_cap, const char **why) MDLG_WARN_UNUSED;
 
 /*
  * Reads a DeviceRequest (the first docRequest only): doctype and elements as

@@ -74,6 +74,9 @@ struct mdlg_testpki_ds_opts {
     int64_t not_before;
     int64_t not_after;
     uint32_t flags;           /* enum mdlg_testpki_flag */
+    const char *eku;          /* extKeyUsage OID; NULL: 1.0.18013.5.1.2 (DS). A reader-auth
+                                 certificate: "1.0.18013.5.1.6" under a reader CA */
+    const char *dns_name;     /* subjectAltName dNSName, or NULL for none */
 };
 
 /*

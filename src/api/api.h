@@ -49,6 +49,12 @@ struct mdlg_api_config {
                                                lets several instances share one database */
     char screening_config[MDLG_API_PATH_MAX]; /* screening config file (mdlg/screen.h); "" =
                                                MDLGATE_SCREENING_CONFIG or DATA_DIR/screening.json */
+    char reader_key_file[MDLG_API_PATH_MAX];  /* reader-auth private key (PEM); "" = requests
+                                               are not signed */
+    char reader_cert_file[MDLG_API_PATH_MAX]; /* its certificate chain (PEM, leaf first; EKU
+                                               1.0.18013.5.1.6) */
+    char reader_client_id_prefix[16];       /* "x509_san_dns" or "x509_hash"; "" = x509_san_dns
+                                               when the leaf has a dNSName, else x509_hash */
     uint8_t key_hashes[MDLG_API_MAX_KEYS][32];   /* SHA-256 of each accepted API key */
     size_t n_keys;
     char origins[MDLG_API_MAX_ORIGINS][MDLG_API_ORIGIN_MAX];  /* CORS allow-list */
@@ -73,7 +79,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c);
 /*
  * Reads a JSON config file over *c. Members (all optional): listen, anchors
  * [paths], trust_dir, data_dir, web_dir, public_url, store_key_file, store_url,
- * screening_config,
+ * screening_config, reader_key_file, reader_cert_file, reader_client_id_prefix,
  * api_key_sha256 [64-hex strings],
  * cors_origins [origins], policy, revocation ("fail-open"|"fail-closed"), clock_skew, max_body, connection_memory_limit,
  * threads, connection_limit, per_ip_connection_limit, connection_timeout,
@@ -89,6 +95,7 @@ mdlg_err mdlg_api_config_load_file(struct mdlg_api_config *c, const char *path,
  * keys, hashed here; added to the configured ones), MDLGATE_DATA_DIR,
  * MDLGATE_TRUST_DIR, MDLGATE_ANCHORS (comma-separated files, added),
  * MDLGATE_PUBLIC_URL, MDLGATE_STORE_KEY_FILE, MDLGATE_SCREENING_CONFIG,
+ * MDLGATE_READER_KEY_FILE, MDLGATE_READER_CERT_FILE, MDLGATE_READER_CLIENT_ID_PREFIX,
  * MDLGATE_CORS_ORIGINS (comma-separated, added), MDLGATE_POLICY, MDLGATE_REVOCATION,
  * MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1).
  * USAGE with errbuf set for a bad value.

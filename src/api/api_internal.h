@@ -33,7 +33,19 @@ struct mdlg_api_snapshot {
     struct mdlg_api_config cfg;
     mdlg_trust *trust;
     struct mdlg_status_files *status;       /* <trust_dir>/.status/ (read-only once built) */
+    struct mdlg_reader_id *reader;          /* reader_key_file + reader_cert_file; NULL: requests
+                                               are not signed (reader_snapshot.c) */
+    char reader_client_id[300];             /* "x509_san_dns:<dNSName>" or "x509_hash:<hash>" */
 };
+
+/*
+ * Loads the reader identity of c into s (reader_snapshot.c): nothing when
+ * neither file is set; USAGE when only one is; READER_CERT_INVALID /
+ * CERT_MALFORMED / IO with errbuf set otherwise.
+ */
+mdlg_err mdlg_api_snapshot_reader(mdlg_api_snapshot *s, const struct mdlg_api_config *c,
+                                  char *errbuf, size_t errlen) MDLG_WARN_UNUSED;
+void mdlg_api_snapshot_reader_free(mdlg_api_snapshot *s);
 
 /*
  * Fills *o for a verification under snapshot s: now = time(NULL), the

@@ -212,6 +212,15 @@ static mdlg_err file_string(struct file_ctx *f, const char *key, json_t *v)
         return set_path(f, key, s, c->store_key_file);
     if (strcmp(key, "screening_config") == 0)
         return set_path(f, key, s, c->screening_config);
+    if (strcmp(key, "reader_key_file") == 0)
+        return set_path(f, key, s, c->reader_key_file);
+    if (strcmp(key, "reader_cert_file") == 0)
+        return set_path(f, key, s, c->reader_cert_file);
+    if (strcmp(key, "reader_client_id_prefix") == 0)
+        return strcmp(s, "x509_san_dns") && strcmp(s, "x509_hash")
+                   ? fail(f, key, "must be x509_san_dns or x509_hash")
+                   : mdlg_api_config_set(c->reader_client_id_prefix,
+                                         sizeof c->reader_client_id_prefix, s);
     if (strcmp(key, "store_url") == 0)   /* a URL, taken as it is */
         return mdlg_api_config_set(c->store_url, sizeof c->store_url, s) || s[0] == '\0'
                    ? fail(f, key, "must be a non-empty store URL of at most 1023 bytes")
@@ -277,7 +286,9 @@ static mdlg_err file_member(struct file_ctx *f, const char *key, json_t *v)
         return each_string(f, key, v, add_origin);
     static const char *const strings[] = { "listen", "policy", "revocation", "trust_dir",
                                            "data_dir", "web_dir", "public_url",
-                                           "store_key_file", "store_url", "screening_config" };
+                                           "store_key_file", "store_url", "screening_config",
+                                           "reader_key_file", "reader_cert_file",
+                                           "reader_client_id_prefix" };
     for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
         if (strcmp(key, strings[i]) == 0)
             return file_string(f, key, v);
@@ -380,6 +391,12 @@ mdlg_err mdlg_api_config_apply_env(struct mdlg_api_config *c, char *errbuf, size
         { "MDLGATE_STORE_URL", offsetof(struct mdlg_api_config, store_url), MDLG_API_URL_MAX },
         { "MDLGATE_SCREENING_CONFIG", offsetof(struct mdlg_api_config, screening_config),
           MDLG_API_PATH_MAX },
+        { "MDLGATE_READER_KEY_FILE", offsetof(struct mdlg_api_config, reader_key_file),
+          MDLG_API_PATH_MAX },
+        { "MDLGATE_READER_CERT_FILE", offsetof(struct mdlg_api_config, reader_cert_file),
+          MDLG_API_PATH_MAX },
+        { "MDLGATE_READER_CLIENT_ID_PREFIX",
+          offsetof(struct mdlg_api_config, reader_client_id_prefix), 16 },
     };
     const char *v;
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)

@@ -16,6 +16,7 @@
 #include "mdlg/coverage_json.h"
 #include "mdlg/issuer.h"
 #include "mdlg/mdoc.h"
+#include "mdlg/reader.h"
 #include "requests_internal.h"
 
 #define NAME_MAX_LEN 128
@@ -25,7 +26,7 @@
 struct create_in {
     const char *doctype, *origin, *client_id, *response_uri;
     json_t *elements;                 /* owned reference */
-    unsigned order[3], bits;          /* protocols in the caller's order */
+    unsigned order[RQ_N_PROTOCOLS], bits;   /* protocols in the caller's order */
     size_t n_proto;
     json_int_t expires_in;
     struct mdlg_present_element el[MDLG_PRESENT_MAX_ELEMENTS];
@@ -75,21 +76,25 @@ static bool protocols_in(struct mdlg_api_req *r, struct create_in *in, const jso
 {
     size_t i;
     json_t *p;
-    if (v == NULL) {
-        in->order[0] = RQ_PROTO_OID4VP_DCAPI, in->order[1] = RQ_PROTO_ANNEXC;
-        in->n_proto = 2, in->bits = RQ_PROTO_OID4VP_DCAPI | RQ_PROTO_ANNEXC;
+    unsigned oid4vp = r->snap->reader ? RQ_PROTO_OID4VP_SIGNED : RQ_PROTO_OID4VP_DCAPI;
+    if (v == NULL) {   /* signed when a reader key is configured */
+        in->order[0] = oid4vp, in->order[1] = RQ_PROTO_ANNEXC;
+        in->n_proto = 2, in->bits = oid4vp | RQ_PROTO_ANNEXC;
         return true;
     }
-    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > 3)
+    if (!json_is_array(v) || json_array_size(v) == 0 || json_array_size(v) > RQ_N_PROTOCOLS)
         return invalid(r, "protocols must be a non-empty array");
     json_array_foreach(v, i, p) {
         unsigned bit = rq_protocol_bit(json_string_value(p));
         if (bit == 0 || (in->bits & bit))
-            return invalid(r, "protocols: each one of openid4vp-v1-unsigned, org-iso-mdoc, "
-                              "openid4vp-v1-redirect, at most once");
+            return invalid(r, "protocols: each one of openid4vp-v1-unsigned, openid4vp-v1-signed, "
+                              "org-iso-mdoc, openid4vp-v1-redirect, at most once");
         in->order[in->n_proto++] = bit;
         in->bits |= bit;
     }
+    if ((in->bits & RQ_PROTO_OID4VP_SIGNED) && r->snap->reader == NULL)
+        return invalid(r, "openid4vp-v1-signed needs a reader key: set reader_key_file and "
+                          "reader_cert_file");
     return true;
 }
 
@@ -139,7 +144,7 @@ static bool scalars_in(struct mdlg_api_req *r, struct create_in *in, json_t *roo
         return invalid(r, "expires_in must be an integer from 1 to 3600 (seconds)");
     if (jur && (jur[0] == '\0' || strlen(jur) > 64))
         return invalid(r, "jurisdiction must be 1-64 bytes");
-    if ((in->bits & (RQ_PROTO_OID4VP_DCAPI | RQ_PROTO_ANNEXC)) &&
+    if ((in->bits & (RQ_PROTO_OID4VP_DCAPI | RQ_PROTO_OID4VP_SIGNED | RQ_PROTO_ANNEXC)) &&
         (in->origin == NULL || strlen(in->origin) > MDLG_STORE_ORIGIN_MAX ||
          !mdlg_transcript_origin_valid(in->origin)))
         return invalid(r, "origin is required for the DC API protocols: a web origin such as "
@@ -148,6 +153,11 @@ static bool scalars_in(struct mdlg_api_req *r, struct create_in *in, json_t *roo
         return invalid(r, "client_id and response_uri apply to openid4vp-v1-redirect only");
     if (in->client_id && (in->client_id[0] == '\0' || strlen(in->client_id) > 512))
         return invalid(r, "client_id must be 1-512 bytes");
+    if (in->client_id && r->snap->reader && strcmp(in->client_id, r->snap->reader_client_id))
+        return invalid(r, "client_id: with a reader key the redirect request is signed and its "
+                          "client_id is the reader certificate's (x509_san_dns: or x509_hash:)");
+    if ((in->bits & RQ_PROTO_OID4VP_REDIRECT) && r->snap->reader)
+        in->client_id = r->snap->reader_client_id;
     if (in->response_uri && !http_url(in->response_uri))
         return invalid(r, "response_uri must be an http(s) URL");
     return true;
@@ -253,18 +263,29 @@ static void maybe_purge(mdlg_store *st, int64_t now)
         mdlg_api_log_event("store_purge_failed", "");
 }
 
-static json_t *annexc_data(const struct create_in *in, const char *ei)
+/* org-iso-mdoc: deviceRequest (with readerAuth over the request's transcript when the
+   snapshot has a reader key) and encryptionInfo. */
+static json_t *annexc_data(const mdlg_api_snapshot *s, const struct create_in *in,
+                           const char *ei)
 {
-    struct mdlg_cbor_buf b;
+    struct mdlg_cbor_buf b, t;
+    struct mdlg_annexc_reader rd = { 0 };
     json_t *j = NULL;
     mdlg_cbor_buf_init(&b, NULL, 0);
-    if (mdlg_annexc_device_request(&b, in->doctype, in->el, in->n_el) == MDLG_E_OK) {
+    mdlg_cbor_buf_init(&t, NULL, 0);
+    mdlg_err e = MDLG_E_OK;
+    if (s->reader && (e = mdlg_transcript_iso7_annex_c(&t, ei, in->origin)) == MDLG_E_OK)
+        rd = (struct mdlg_annexc_reader){ s->reader->key, s->reader->chain, s->reader->n_chain,
+                                          mdlg_cbor_buf_bytes(&t) };
+    if (e == MDLG_E_OK && mdlg_annexc_device_request_auth(&b, in->doctype, in->el, in->n_el,
+                                                          s->reader ? &rd : NULL) == MDLG_E_OK) {
         char *dr = b64_of(&b);
         if (dr)
             j = json_pack("{s:s, s:s}", "deviceRequest", dr, "encryptionInfo", ei);
         free(dr);
     }
     mdlg_cbor_buf_free(&b);
+    mdlg_cbor_buf_free(&t);
     return j;
 }
 
@@ -311,12 +332,14 @@ static char *openid4vp_url(const json_t *params)
 }
 
 /* The redirect flow: the unsigned request's parameters, and the same as an openid4vp:// URL. */
-static json_t *redirect_obj(const struct create_in *in, const char *id, const char *nonce,
+static json_t *redirect_obj(const mdlg_api_snapshot *s, const struct create_in *in,
+                            const char *id, const char *nonce,
                             const uint8_t seed[MDLG_READER_SEED_LEN], const char *base)
 {
     char ru[RQ_URL_MAX], ci[RQ_URL_MAX];
     mdlg_pkey *k = NULL;
     json_t *params = NULL, *out = NULL;
+    char *jws = NULL;
     rq_redirect_ids(id, in->response_uri, in->client_id, base, ru, ci);
     if (mdlg_reader_key_derive(seed, MDLG_READER_SLOT_REDIRECT_JWE, &k) == MDLG_E_OK)
         params = rq_oid4vp_params(in->doctype, nonce, in->elements, k, "direct_post.jwt");
@@ -325,25 +348,51 @@ static json_t *redirect_obj(const struct create_in *in, const char *id, const ch
         return NULL;
     json_object_set_new(params, "client_id", json_string(ci));
     json_object_set_new(params, "response_uri", json_string(ru));
-    char *url = openid4vp_url(params);
+    if (s->reader)   /* signed: the URL carries client_id and the request object by value */
+        jws = rq_sign_request(s, params);
+    json_t *url_params = jws ? json_pack("{s:s, s:s}", "client_id", ci, "request", jws)
+                             : json_incref(params);
+    char *url = url_params && (jws || !s->reader) ? openid4vp_url(url_params) : NULL;
     if (url)
         out = json_pack("{s:s, s:s, s:O, s:s}", "client_id", ci, "response_uri", ru, "request",
                         params, "url", url);
+    if (out && jws)
+        json_object_set_new(out, "request_object", json_string(jws));
     free(url);
+    free(jws);
+    json_decref(url_params);
     json_decref(params);
     return out;
 }
 
 /* One entry of digital.requests, or NULL. */
-static json_t *digital_entry(const struct create_in *in, unsigned bit, const char *nonce,
-                             const uint8_t seed[MDLG_READER_SEED_LEN], const char *ei)
+/* openid4vp-v1-signed: {"request": JWS} over the parameters + client_id, expected_origins. */
+static json_t *signed_data(const mdlg_api_snapshot *s, const struct create_in *in, json_t *params)
+{
+    char *jws = NULL;
+    json_t *out = NULL;
+    if (params && json_object_set_new(params, "expected_origins",
+                                      json_pack("[s]", in->origin)) == 0)
+        jws = rq_sign_request(s, params);
+    if (jws)
+        out = json_pack("{s:s}", "request", jws);
+    free(jws);
+    json_decref(params);
+    return out;
+}
+
+static json_t *digital_entry(const mdlg_api_snapshot *s, const struct create_in *in, unsigned bit,
+                             const char *nonce, const uint8_t seed[MDLG_READER_SEED_LEN],
+                             const char *ei)
 {
     mdlg_pkey *k = NULL;
     json_t *data = NULL;
     if (bit == RQ_PROTO_ANNEXC)
-        data = annexc_data(in, ei);
+        data = annexc_data(s, in, ei);
     else if (mdlg_reader_key_derive(seed, MDLG_READER_SLOT_DCAPI_JWE, &k) == MDLG_E_OK)
         data = rq_oid4vp_params(in->doctype, nonce, in->elements, k, "dc_api.jwt");
+    if (bit == RQ_PROTO_OID4VP_SIGNED)
+        data = signed_data(s, in, data);
     mdlg_pkey_free(k);
     return data ? json_pack("{s:s, s:o}", "protocol", rq_protocol_name(bit), "data", data) : NULL;
 }
@@ -357,7 +406,7 @@ static void answer(struct mdlg_api_req *r, const struct create_in *in, const cha
     bool ok = reqs != NULL;
     for (size_t i = 0; ok && i < in->n_proto; i++)
         if (in->order[i] != RQ_PROTO_OID4VP_REDIRECT)
-            ok = (e = digital_entry(in, in->order[i], nonce, seed, ei)) != NULL &&
+            ok = (e = digital_entry(r->snap, in, in->order[i], nonce, seed, ei)) != NULL &&
                  json_array_append_new(reqs, e) == 0;
     mdlg_format_rfc3339(expires_at, exp);
     snprintf(url, sizeof url, "/v1/requests/%s/response", id);
@@ -366,7 +415,8 @@ static void answer(struct mdlg_api_req *r, const struct create_in *in, const cha
                                   "digital", "requests", reqs)
                       : NULL;
     if (body && (in->bits & RQ_PROTO_OID4VP_REDIRECT) &&
-        json_object_set_new(body, "redirect", redirect_obj(in, id, nonce, seed, base)) != 0) {
+        json_object_set_new(body, "redirect", redirect_obj(r->snap, in, id, nonce, seed, base)) !=
+            0) {
         json_decref(body);
         body = NULL;
     }

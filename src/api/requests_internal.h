@@ -30,6 +30,8 @@
 #define RQ_PROTO_OID4VP_DCAPI 1u     /* "openid4vp-v1-unsigned", response_mode dc_api.jwt */
 #define RQ_PROTO_ANNEXC 2u           /* "org-iso-mdoc" */
 #define RQ_PROTO_OID4VP_REDIRECT 4u  /* "openid4vp-v1-redirect", response_mode direct_post.jwt */
+#define RQ_PROTO_OID4VP_SIGNED 8u    /* "openid4vp-v1-signed": dc_api.jwt, signed request object */
+#define RQ_N_PROTOCOLS 4
 
 /* The DCQL credential query id mdlgate uses. */
 #define RQ_DCQL_ID "mdl"
@@ -65,6 +67,13 @@ mdlg_err rq_thumbprint(const mdlg_pkey *k, uint8_t out[MDLG_JWK_THUMBPRINT_LEN])
 /* The OpenID4VP request parameters (DC API data / redirect request) (new ref). */
 json_t *rq_oid4vp_params(const char *doctype, const char *nonce, const json_t *elements,
                          const mdlg_pkey *k, const char *response_mode);
+
+/*
+ * The signed request object (JWS ES256, x5c, typ oauth-authz-req+jwt) of
+ * params with the reader identity of s: client_id added (malloc'd; NULL if
+ * s has no reader or on failure).
+ */
+char *rq_sign_request(const mdlg_api_snapshot *s, json_t *params);
 
 /* Request record parsed from req->elements_json (new ref), NULL if it does not parse. */
 json_t *rq_record(const struct mdlg_request *req);

@@ -119,8 +119,8 @@ static mdlg_err transcript_for(const struct mdlg_request *req, const json_t *rec
     uint8_t th[MDLG_JWK_THUMBPRINT_LEN];
     char ru[RQ_URL_MAX], ci[RQ_URL_MAX];
     enum mdlg_reader_slot slot = proto == RQ_PROTO_ANNEXC ? MDLG_READER_SLOT_ANNEXC_HPKE
-                               : proto == RQ_PROTO_OID4VP_DCAPI ? MDLG_READER_SLOT_DCAPI_JWE
-                                                                : MDLG_READER_SLOT_REDIRECT_JWE;
+                               : proto == RQ_PROTO_OID4VP_REDIRECT ? MDLG_READER_SLOT_REDIRECT_JWE
+                                                                   : MDLG_READER_SLOT_DCAPI_JWE;
     if (req->reader_key_len != MDLG_READER_SEED_LEN || rec == NULL)
         return MDLG_E_STORE_CORRUPT;
     mdlg_err e = mdlg_reader_key_derive(req->reader_key, slot, k);
@@ -128,7 +128,7 @@ static mdlg_err transcript_for(const struct mdlg_request *req, const json_t *rec
         e = rq_thumbprint(*k, th);
     if (e != MDLG_E_OK)
         return e;
-    if (proto == RQ_PROTO_OID4VP_DCAPI)
+    if (proto == RQ_PROTO_OID4VP_DCAPI || proto == RQ_PROTO_OID4VP_SIGNED)   /* origin, not client_id */
         return mdlg_transcript_oid4vp_dcapi_1_0(t, req->origin, req->nonce, th);
     if (proto == RQ_PROTO_ANNEXC) {
         const char *ei = json_string_value(json_object_get(rec, "encryption_info"));

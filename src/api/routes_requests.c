@@ -14,13 +14,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "mdlg/jws.h"
 #include "mdlg/mdoc.h"
+#include "mdlg/reader.h"
 #include "requests_internal.h"
 
 static const struct { unsigned bit; const char *name; } protocols[] = {
     { RQ_PROTO_OID4VP_DCAPI, "openid4vp-v1-unsigned" },
     { RQ_PROTO_ANNEXC, "org-iso-mdoc" },
     { RQ_PROTO_OID4VP_REDIRECT, "openid4vp-v1-redirect" },
+    { RQ_PROTO_OID4VP_SIGNED, "openid4vp-v1-signed" },
 };
 #define N_PROTOCOLS (sizeof protocols / sizeof protocols[0])
 
@@ -67,6 +70,20 @@ void rq_redirect_ids(const char *id, const char *explicit_uri, const char *expli
         snprintf(client_id, RQ_URL_MAX, "%s", explicit_client_id);
     else
         snprintf(client_id, RQ_URL_MAX, "redirect_uri:%s", response_uri);
+}
+
+char *rq_sign_request(const mdlg_api_snapshot *s, json_t *params)
+{
+    char *payload, *jws = NULL;
+    if (s->reader == NULL ||
+        json_object_set_new(params, "client_id", json_string(s->reader_client_id)) != 0 ||
+        (payload = json_dumps(params, JSON_COMPACT)) == NULL)
+        return NULL;
+    if (mdlg_jws_sign(s->reader->key, s->reader->chain, s->reader->n_chain, MDLG_JWS_TYP_REQUEST,
+                      payload, &jws) != MDLG_E_OK)
+        jws = NULL;
+    free(payload);
+    return jws;
 }
 
 json_t *rq_record(const struct mdlg_request *req)

@@ -40,6 +40,8 @@ mdlg_err mdlg_api_snapshot_new(const struct mdlg_api_config *c, mdlg_api_snapsho
     atomic_init(&s->refs, 1);
     s->cfg = *c;
     mdlg_err e = load_trust(c, s->trust, errbuf, errlen);
+    if (e == MDLG_E_OK)
+        e = mdlg_api_snapshot_reader(s, c, errbuf, errlen);
     if (e == MDLG_E_OK && (s->status = mdlg_status_files_new()) == NULL)
         e = MDLG_E_NO_MEMORY;
     if (e == MDLG_E_OK && c->trust_dir[0] &&
@@ -65,6 +67,7 @@ void mdlg_api_snapshot_release(mdlg_api_snapshot *s)
         return;
     mdlg_trust_free(s->trust);
     mdlg_status_files_free(s->status);
+    mdlg_api_snapshot_reader_free(s);
     sodium_memzero(s->cfg.key_hashes, sizeof s->cfg.key_hashes);
     free(s);
 }

@@ -16,6 +16,7 @@ int mdlg_cmd_verify(int argc, char **argv);
 int mdlg_cmd_issue(int argc, char **argv);
 int mdlg_cmd_issue_crl(int argc, char **argv);   /* `mdlgate issue crl` */
 int mdlg_cmd_issue_status_list(int argc, char **argv);   /* `mdlgate issue status-list` */
+int mdlg_cmd_issue_reader(int argc, char **argv);   /* `mdlgate issue reader` */
 int mdlg_cmd_bench(int argc, char **argv);
 int mdlg_cmd_email(int argc, char **argv);
 int mdlg_cmd_serve(int argc, char **argv);

@@ -114,7 +114,9 @@ static const char issue_help[] =
 "mdlgate issue crl --pki DIR --out FILE [--revoke CERT.pem]...: a CRL signed by DIR's IACA\n"
 "(see `mdlgate issue crl --help`).\n"
 "mdlgate issue status-list --pki DIR --uri URI --out FILE [--revoke IDX]...: a Status List\n"
-"Token signed by DIR's DS (see `mdlgate issue status-list --help`).\n";
+"Token signed by DIR's DS (see `mdlgate issue status-list --help`).\n"
+"mdlgate issue reader --out DIR [--dns NAME]: a demo reader CA and reader-auth certificate\n"
+"for signed requests (see `mdlgate issue reader --help`).\n";
 
 /* Length of the synopsis at the top of issue_help (up to the first blank line). */
 static int usage_len(void)
@@ -624,6 +626,8 @@ static void state_free(struct issue_state *s)
 int mdlg_cmd_issue(int argc, char **argv)
 {
     struct issue_state s;
+    if (argc > 1 && strcmp(argv[1], "reader") == 0)
+        return mdlg_cmd_issue_reader(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "crl") == 0)
         return mdlg_cmd_issue_crl(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "status-list") == 0)

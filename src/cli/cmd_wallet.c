@@ -19,10 +19,13 @@
 #include "issue_claims.h"
 #include "mdlg/issuer.h"
 #include "mdlg/jwe.h"
+#include "mdlg/jws.h"
+#include "mdlg/reader.h"
 #include "mdlg/limits.h"
 #include "mdlg/present.h"
 #include "mdlg/transcript.h"
 #include "mdlg/trust.h"
+#include "wallet_signed.h"
 
 #define CMD "wallet"
 #define DAY 86400
@@ -44,8 +47,16 @@ static const char wallet_help[] =
 "                         {\"vp_token\": {\"mdl\": [\"<b64url DeviceResponse>\"]}})\n"
 "  org-iso-mdoc           JSON {\"protocol\", \"data\": {\"response\": \"<b64url\n"
 "                         EncryptedResponse>\"}} (HPKE to encryptionInfo, info = transcript)\n"
+"  openid4vp-v1-signed    as openid4vp-v1-unsigned, after checking the signed request\n"
+"                         object (JWS ES256, x5c, client_id, expected_origins)\n"
 "  openid4vp-v1-redirect  form data response=<compact JWE> (direct_post.jwt), POST it as\n"
 "                         application/x-www-form-urlencoded to redirect.response_uri\n"
+"\n"
+"Signed requests are checked before answering, and refused (exit 2) if anything is off:\n"
+"the readerAuth of an org-iso-mdoc deviceRequest (over this origin's transcript), the\n"
+"request object of openid4vp-v1-signed and of a signed redirect request (signature,\n"
+"reader certificate EKU 1.0.18013.5.1.6, client_id x509_san_dns:/x509_hash: against the\n"
+"certificate, expected_origins against --origin).\n"
 "\n"
 "  --request FILE     the 201 body of POST /v1/requests (\"-\" = stdin), or just its\n"
 "                     \"digital\" member (what the page hands navigator.credentials.get)\n"
@@ -56,6 +67,7 @@ static const char wallet_help[] =
 "  --origin ORIGIN    the web origin the browser reports (required for the DC API\n"
 "                     protocols; it enters the transcript)\n"
 "  --at RFC3339       issuance instant of the MSO (default: now)\n"
+"  --reader-ca PEM    also validate the reader certificate chain to this CA\n"
 "  --bind-to OTHER    the device signs over OTHER's transcript (for org-iso-mdoc also\n"
 "                     the HPKE info) while encrypting to FILE's key: an answer made\n"
 "                     for another request\n"
@@ -83,10 +95,10 @@ static const char wallet_help[] =
 "\n"
 "Exit status: 0 written, 2 usage or error.\n";
 
-enum wallet_proto { W_DCAPI = 1, W_ANNEXC, W_REDIRECT };
+enum wallet_proto { W_DCAPI = 1, W_ANNEXC, W_REDIRECT, W_SIGNED };
 
 static const char *const proto_names[] = { NULL, "openid4vp-v1-unsigned", "org-iso-mdoc",
-                                           "openid4vp-v1-redirect" };
+                                           "openid4vp-v1-redirect", "openid4vp-v1-signed" };
 
 #define MAX_NAMES 16
 
@@ -97,7 +109,7 @@ struct names {
 };
 
 struct wallet_args {
-    const char *request, *pki, *origin, *protocol, *bind_to, *at, *doctype;
+    const char *request, *pki, *origin, *protocol, *bind_to, *at, *doctype, *reader_ca;
     struct names disclose, withhold;
     enum wallet_proto proto;
     uint32_t tamper;
@@ -107,7 +119,9 @@ struct wallet_args {
 /* One request as the wallet sees it. */
 struct session {
     json_t *body;                   /* the 201 body (owned) */
-    json_t *params;                 /* borrowed: the protocol's data / redirect.request */
+    json_t *params;                 /* borrowed: the protocol's data / redirect.request, or
+                                       the verified request object's payload (owned below) */
+    json_t *signed_params;          /* owned: a verified request object's payload */
     struct mdlg_cbor_buf transcript;
     mdlg_pkey *key;                 /* the reader's encryption key */
 };
@@ -121,7 +135,7 @@ struct wanted {
 /* ---- arguments ---- */
 
 enum { OPT_REQUEST = 1, OPT_PKI, OPT_ORIGIN, OPT_PROTOCOL, OPT_BIND, OPT_AT, OPT_TAMPER,
-       OPT_DOCTYPE, OPT_DISCLOSE, OPT_WITHHOLD, OPT_HELP };
+       OPT_DOCTYPE, OPT_DISCLOSE, OPT_WITHHOLD, OPT_READER_CA, OPT_HELP };
 
 static const struct option wallet_options[] = {
     { "request", required_argument, NULL, OPT_REQUEST },
@@ -134,6 +148,7 @@ static const struct option wallet_options[] = {
     { "doctype", required_argument, NULL, OPT_DOCTYPE },
     { "disclose", required_argument, NULL, OPT_DISCLOSE },
     { "withhold", required_argument, NULL, OPT_WITHHOLD },
+    { "reader-ca", required_argument, NULL, OPT_READER_CA },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -165,6 +180,7 @@ static int parse_opt(int c, struct wallet_args *a)
     case OPT_BIND: a->bind_to = optarg; break;
     case OPT_AT: a->at = optarg; break;
     case OPT_DOCTYPE: a->doctype = optarg; break;
+    case OPT_READER_CA: a->reader_ca = optarg; break;
     case OPT_DISCLOSE: return add_name(&a->disclose, "disclose");
     case OPT_WITHHOLD: return add_name(&a->withhold, "withhold");
     case OPT_TAMPER:
@@ -200,12 +216,12 @@ static int parse_args(int argc, char **argv, struct wallet_args *a)
         return mdlg_cli_error(CMD, "unexpected argument '%s' (see --help)", argv[optind]), 2;
     if (!a->request || !a->pki)
         return mdlg_cli_error(CMD, "--request and --pki are required"), 2;
-    for (int p = W_DCAPI; a->protocol && p <= W_REDIRECT; p++)
+    for (int p = W_DCAPI; a->protocol && p <= W_SIGNED; p++)
         if (strcmp(a->protocol, proto_names[p]) == 0)
             a->proto = (enum wallet_proto)p;
     if (a->protocol && a->proto == 0)
-        return mdlg_cli_error(CMD, "--protocol must be openid4vp-v1-unsigned, org-iso-mdoc or "
-                                   "openid4vp-v1-redirect"), 2;
+        return mdlg_cli_error(CMD, "--protocol must be openid4vp-v1-unsigned, "
+                                   "openid4vp-v1-signed, org-iso-mdoc or openid4vp-v1-redirect"), 2;
     if (a->proto != W_REDIRECT && !a->origin)
         return mdlg_cli_error(CMD, "--origin is required for %s",
                               a->protocol ? a->protocol : "the DC API protocols"), 2;
@@ -245,8 +261,8 @@ static json_t *proto_params(json_t *body, enum wallet_proto *p)
         return json_object_get(json_object_get(body, "redirect"), "request");
     json_array_foreach(json_object_get(digital ? digital : body, "requests"), i, e) {
         const char *name = json_string_value(json_object_get(e, "protocol"));
-        for (enum wallet_proto q = W_DCAPI; name && q <= W_ANNEXC; q++)
-            if ((*p == 0 || *p == q) && strcmp(name, proto_names[q]) == 0) {
+        for (enum wallet_proto q = W_DCAPI; name && q <= W_SIGNED; q++)
+            if (q != W_REDIRECT && (*p == 0 || *p == q) && strcmp(name, proto_names[q]) == 0) {
                 *p = q;
                 return json_object_get(e, "data");
             }
@@ -257,6 +273,11 @@ static json_t *proto_params(json_t *body, enum wallet_proto *p)
 static const char *str_at(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
 }
 
 /* client_metadata.jwks.keys[0]: the EC key and its RFC 7638 thumbprint. */
@@ -301,17 +322,49 @@ static mdlg_err oid4vp_session(struct session *s, enum wallet_proto p, const cha
     mdlg_err e = nonce ? jwk_key(s->params, &s->key, th) : MDLG_E_USAGE;
     if (e != MDLG_E_OK)
         return e;
-    if (p == W_DCAPI)
+    if (p == W_DCAPI || p == W_SIGNED)   /* the DC API handover: origin, not client_id */
         return mdlg_transcript_oid4vp_dcapi_1_0(&s->transcript, origin, nonce, th);
     const char *ci = str_at(redirect, "client_id"), *ru = str_at(redirect, "response_uri");
     if (!ci || !ru)
         return MDLG_E_USAGE;
+    if (s->signed_params && (!same_str(ci, str_at(s->params, "client_id")) ||
+                             !same_str(ru, str_at(s->params, "response_uri"))))
+        return mdlg_cli_error(CMD, "refusing the request: request object: "
+                                   "REQUEST_OBJECT_INVALID (its client_id or response_uri "
+                                   "differs from the redirect's)"), MDLG_E_REQUEST_OBJECT_INVALID;
     return mdlg_transcript_oid4vp_1_0(&s->transcript, ci, nonce, th, ru);
 }
 
+/* Signed requests: a verified request object (openid4vp-v1-signed, a signed redirect)
+   replaces the parameters. */
+static mdlg_err request_signature(struct session *s, const struct wallet_args *a,
+                                  enum wallet_proto p, const char *origin)
+{
+    const char *jws = p == W_SIGNED ? str_at(s->params, "request")
+                    : p == W_REDIRECT ? str_at(json_object_get(s->body, "redirect"),
+                                               "request_object")
+                                      : NULL;
+    if (jws == NULL && p == W_SIGNED)
+        return mdlg_cli_error(CMD, "openid4vp-v1-signed data has no request"), MDLG_E_USAGE;
+    if (jws == NULL)
+        return MDLG_E_OK;
+    mdlg_err e = wallet_request_object(jws, a->reader_ca, p == W_SIGNED ? origin : NULL,
+                                       time(NULL), &s->signed_params);
+    if (e == MDLG_E_OK)
+        s->params = s->signed_params;
+    return e;
+}
+
+/* org-iso-mdoc: the deviceRequest's readerAuth (if any) over this origin's transcript. */
+static mdlg_err annexc_reader_auth(struct session *s, const struct wallet_args *a)
+{
+    return wallet_reader_auth(str_at(s->params, "deviceRequest"),
+                              mdlg_cbor_buf_bytes(&s->transcript), a->reader_ca, time(NULL));
+}
+
 /* Loads path and builds its transcript and key for protocol *p (0: chosen here). */
-static mdlg_err session_load(struct session *s, const char *path, enum wallet_proto *p,
-                             const char *origin)
+static mdlg_err session_load(struct session *s, const struct wallet_args *a, const char *path,
+                             enum wallet_proto *p, const char *origin)
 {
     if ((s->body = load_json(path)) == NULL)
         return MDLG_E_USAGE;
@@ -320,8 +373,14 @@ static mdlg_err session_load(struct session *s, const char *path, enum wallet_pr
                        *p ? proto_names[*p] : "openid4vp-v1-unsigned or org-iso-mdoc");
         return MDLG_E_USAGE;
     }
-    mdlg_err e = *p == W_ANNEXC ? annexc_session(s, origin) : oid4vp_session(s, *p, origin);
+    mdlg_err e = request_signature(s, a, *p, origin);
     if (e != MDLG_E_OK)
+        return e;
+    e = *p == W_ANNEXC ? annexc_session(s, origin) : oid4vp_session(s, *p, origin);
+    if (e == MDLG_E_OK && *p == W_ANNEXC)
+        e = annexc_reader_auth(s, a);
+    if (e != MDLG_E_OK && e != MDLG_E_READER_AUTH_INVALID && e != MDLG_E_READER_CERT_INVALID &&
+        e != MDLG_E_REQUEST_OBJECT_INVALID && e != MDLG_E_CERT_MALFORMED)
         mdlg_cli_error(CMD, "%s: cannot build the %s session (%s): is it a POST /v1/requests "
                             "answer, and the origin valid?", path, proto_names[*p],
                        mdlg_err_name(e));
@@ -331,6 +390,7 @@ static mdlg_err session_load(struct session *s, const char *path, enum wallet_pr
 static void session_free(struct session *s)
 {
     json_decref(s->body);
+    json_decref(s->signed_params);
     mdlg_cbor_buf_free(&s->transcript);
     mdlg_pkey_free(s->key);
 }
@@ -598,8 +658,8 @@ static int respond(struct wallet_args *a, struct session *s, struct session *bou
     char *sealed = NULL;
     if (a->at && !mdlg_cli_parse_time(a->at, &at))
         return mdlg_cli_error(CMD, "--at must be RFC 3339, e.g. 2026-01-01T00:00:00Z"), 2;
-    if (session_load(s, a->request, &a->proto, a->origin) != MDLG_E_OK ||
-        (a->bind_to && session_load(bound, a->bind_to, &a->proto, a->origin) != MDLG_E_OK) ||
+    if (session_load(s, a, a->request, &a->proto, a->origin) != MDLG_E_OK ||
+        (a->bind_to && session_load(bound, a, a->bind_to, &a->proto, a->origin) != MDLG_E_OK) ||
         pki_load(p, a->pki) != MDLG_E_OK)
         return 2;
     if ((a->proto == W_ANNEXC ? wanted_annexc(s->params, w) : wanted_dcql(s->params, w)) !=

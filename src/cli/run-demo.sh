@@ -5,8 +5,12 @@
 # (MDLGATE_DATA_DIR, default ./var):
 #   demo/pki/    a test PKI for the test jurisdiction "ZZ" (ISO 3166 user-assigned code):
 #                IACA, Document Signer and device key, made by `mdlgate issue --pki`
-#   config.json  that IACA as the only trust anchor, and the SHA-256 of a new random API key
-#                (the key itself is printed once and stored nowhere)
+#   demo/reader/ a demo reader CA and reader-auth certificate (EKU 1.0.18013.5.1.6,
+#                DNS:localhost), made by `mdlgate issue reader`: requests are signed
+#                (org-iso-mdoc readerAuth, openid4vp-v1-signed, signed redirect requests)
+#   config.json  that IACA as the only trust anchor, the reader key and certificate, and the
+#                SHA-256 of a new random API key (the key itself is printed once and stored
+#                nowhere)
 # Every start: issues a fresh demo presentation (demo/presentation.cbor) with the demo PKI,
 # prints the URL and a curl command that verifies it, and runs `mdlgate serve` in the
 # foreground (Ctrl-C drains and stops it).
@@ -24,6 +28,7 @@ key=""
 if [ ! -f "$D/config.json" ]; then
     "$M" issue -q --pki "$D/demo/pki" --country ZZ --state "" --transcript-hex "$T" \
         --out "$D/demo/presentation.cbor"
+    "$M" issue reader --out "$D/demo/reader" --dns localhost
     key=$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     hash=$(printf %s "$key" | sha256sum | cut -c1-64)
     umask 077
@@ -31,6 +36,8 @@ if [ ! -f "$D/config.json" ]; then
 {
   "anchors": ["demo/pki/iaca.pem"],
   "api_key_sha256": ["$hash"],
+  "reader_key_file": "demo/reader/reader-auth.key.pem",
+  "reader_cert_file": "demo/reader/reader-auth.pem",
   "cors_origins": ["http://$LISTEN"]
 }
 EOF

@@ -11,6 +11,7 @@
 #include "mdlg/cose.h"
 #include "mdlg/hpke.h"
 #include "mdlg/present.h"
+#include "present_internal.h"
 
 /* Items for parsing the small Annex C structures (bounded: they are short). */
 #define ITEMS_SMALL 1024u
@@ -73,29 +74,103 @@ static void put_items_request(struct mdlg_cbor_buf *b, const char *doctype,
     }
 }
 
-mdlg_err mdlg_annexc_device_request(struct mdlg_cbor_buf *b, const char *doctype,
-                                    const struct mdlg_present_element *el, size_t n)
+/* ReaderAuthenticationBytes = #6.24(bstr .cbor ["ReaderAuthentication", transcript, irb]). */
+void mdlg__annexc_reader_auth_bytes(struct mdlg_cbor_buf *out, struct mdlg_bytes transcript,
+                                    struct mdlg_bytes items_request_bytes)
 {
-    struct mdlg_cbor_buf ir;
-    if (doctype == NULL || doctype[0] == '\0' || !elements_ok(el, n))
-        return MDLG_E_USAGE;
-    mdlg_cbor_buf_init(&ir, NULL, 0);
-    put_items_request(&ir, doctype, el, n);
-    mdlg_err e = mdlg_cbor_buf_err(&ir);
+    struct mdlg_cbor_buf ra;
+    mdlg_cbor_buf_init(&ra, NULL, 0);
+    mdlg_cbor_put_array(&ra, 3);
+    mdlg_cbor_put_cstr(&ra, "ReaderAuthentication");
+    mdlg_cbor_put_raw(&ra, transcript.ptr, transcript.len);
+    mdlg_cbor_put_raw(&ra, items_request_bytes.ptr, items_request_bytes.len);
+    if (mdlg_cbor_buf_err(&ra) != MDLG_E_OK)
+        out->err = mdlg_cbor_buf_err(&ra);
+    mdlg_cbor_put_tag(out, 24);
+    mdlg_cbor_put_bstr(out, ra.ptr, ra.len);
+    mdlg_cbor_buf_free(&ra);
+}
+
+/* readerAuth = [h'a1 01 26', {33: x5chain}, nil, signature] over irb and the transcript. */
+static mdlg_err put_reader_auth(struct mdlg_cbor_buf *b, const struct mdlg_annexc_reader *rd,
+                                struct mdlg_bytes irb)
+{
+    static const uint8_t prot[] = { 0xa1, 0x01, 0x26 };   /* {1: -7} ES256 */
+    struct mdlg_cbor_buf rab, tbs;
+    uint8_t sig[64];
+    size_t siglen = sizeof sig;
+    mdlg_cbor_buf_init(&rab, NULL, 0);
+    mdlg_cbor_buf_init(&tbs, NULL, 0);
+    mdlg__annexc_reader_auth_bytes(&rab, rd->transcript, irb);
+    mdlg_cose_tbs(&tbs, false, mdlg_bytes_make(prot, sizeof prot), mdlg_bytes_make(NULL, 0),
+                  mdlg_cbor_buf_bytes(&rab));
+    mdlg_err e = mdlg_cbor_buf_err(&tbs);
+    if (e == MDLG_E_OK)
+        e = mdlg_sig_sign(rd->key, -7, tbs.ptr, tbs.len, sig, &siglen);
+    if (e == MDLG_E_OK) {
+        mdlg_cbor_put_array(b, 4);
+        mdlg_cbor_put_bstr(b, prot, sizeof prot);
+        mdlg_cbor_put_map(b, 1);
+        mdlg_cbor_put_uint(b, 33);
+        if (rd->n_x5chain > 1)
+            mdlg_cbor_put_array(b, rd->n_x5chain);
+        for (size_t i = 0; i < rd->n_x5chain; i++)
+            mdlg_cbor_put_bstr(b, rd->x5chain[i].ptr, rd->x5chain[i].len);
+        mdlg_cbor_put_null(b);
+        mdlg_cbor_put_bstr(b, sig, siglen);
+    }
+    mdlg_cbor_buf_free(&rab);
+    mdlg_cbor_buf_free(&tbs);
+    return e;
+}
+
+static mdlg_err put_device_request(struct mdlg_cbor_buf *b, struct mdlg_bytes ir,
+                                   const struct mdlg_annexc_reader *rd)
+{
+    struct mdlg_cbor_buf irb;
+    mdlg_cbor_buf_init(&irb, NULL, 0);
+    mdlg_cbor_put_tag(&irb, 24);
+    mdlg_cbor_put_bstr(&irb, ir.ptr, ir.len);
+    mdlg_err e = mdlg_cbor_buf_err(&irb);
     if (e == MDLG_E_OK) {
         mdlg_cbor_put_map(b, 2);
         mdlg_cbor_put_cstr(b, "version");
         mdlg_cbor_put_cstr(b, "1.0");
         mdlg_cbor_put_cstr(b, "docRequests");
         mdlg_cbor_put_array(b, 1);
-        mdlg_cbor_put_map(b, 1);
+        mdlg_cbor_put_map(b, rd ? 2 : 1);
         mdlg_cbor_put_cstr(b, "itemsRequest");
-        mdlg_cbor_put_tag(b, 24);
-        mdlg_cbor_put_bstr(b, ir.ptr, ir.len);
-        e = mdlg_cbor_buf_err(b);
+        mdlg_cbor_put_raw(b, irb.ptr, irb.len);
     }
+    if (e == MDLG_E_OK && rd) {
+        mdlg_cbor_put_cstr(b, "readerAuth");
+        e = put_reader_auth(b, rd, mdlg_cbor_buf_bytes(&irb));
+    }
+    mdlg_cbor_buf_free(&irb);
+    return e == MDLG_E_OK ? mdlg_cbor_buf_err(b) : e;
+}
+
+mdlg_err mdlg_annexc_device_request_auth(struct mdlg_cbor_buf *b, const char *doctype,
+                                         const struct mdlg_present_element *el, size_t n,
+                                         const struct mdlg_annexc_reader *rd)
+{
+    struct mdlg_cbor_buf ir;
+    if (doctype == NULL || doctype[0] == '\0' || !elements_ok(el, n) ||
+        (rd && (rd->key == NULL || rd->n_x5chain == 0 || rd->transcript.ptr == NULL)))
+        return MDLG_E_USAGE;
+    mdlg_cbor_buf_init(&ir, NULL, 0);
+    put_items_request(&ir, doctype, el, n);
+    mdlg_err e = mdlg_cbor_buf_err(&ir);
+    if (e == MDLG_E_OK)
+        e = put_device_request(b, mdlg_cbor_buf_bytes(&ir), rd);
     mdlg_cbor_buf_free(&ir);
     return e;
+}
+
+mdlg_err mdlg_annexc_device_request(struct mdlg_cbor_buf *b, const char *doctype,
+                                    const struct mdlg_present_element *el, size_t n)
+{
+    return mdlg_annexc_device_request_auth(b, doctype, el, n, NULL);
 }
 
 /* Parses buf into a heap items array; *items to free. */

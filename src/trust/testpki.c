@@ -185,12 +185,17 @@ mdlg_err mdlg_testpki_iaca(const struct mdlg_testpki_iaca_opts *o,
 static bool ds_exts(X509 *x, X509 *issuer, const struct mdlg_testpki_ds_opts *o)
 {
     X509V3_CTX ctx;
+    char eku[80], san[300];
     X509V3_set_ctx(&ctx, issuer, x, NULL, NULL, 0);
+    snprintf(eku, sizeof eku, "critical,%s", o->eku ? o->eku : "1.0.18013.5.1.2");
+    if (o->dns_name && snprintf(san, sizeof san, "DNS:%s", o->dns_name) >= (int)sizeof san)
+        return false;
     const char *ku = (o->flags & MDLG_TESTPKI_WRONG_KU) ? "critical,keyCertSign"
                                                         : "critical,digitalSignature";
     return add_ext(x, &ctx, NID_key_usage, ku) &&
            ((o->flags & MDLG_TESTPKI_NO_EKU) ||
-            add_ext(x, &ctx, NID_ext_key_usage, "critical,1.0.18013.5.1.2")) &&
+            add_ext(x, &ctx, NID_ext_key_usage, eku)) &&
+           (!o->dns_name || add_ext(x, &ctx, NID_subject_alt_name, san)) &&
            (!(o->flags & MDLG_TESTPKI_IS_CA) ||
             add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0")) &&
            add_ext(x, &ctx, NID_subject_key_identifier, "hash") &&
