@@ -71,8 +71,8 @@ static bool audience_ok(json_t *pl, const char *origin)
         return ru != NULL;
     const char *host = strstr(ru, "://");
     size_t n = strlen(ci + 13);
-    return host && strncmp(host + 3, ci + 13, n) == 0 && strchr(":/", host[3 + n]) &&
-           host[3 + n] != '\0';
+    char after = host && strncmp(host + 3, ci + 13, n) == 0 ? host[3 + n] : '.';
+    return after == ':' || after == '/' || after == '\0';
 }
 
 static mdlg_err check_payload(const struct mdlg_jws *j, const char *dns, const char *origin,
