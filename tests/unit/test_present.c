@@ -96,12 +96,12 @@ static void test_match_table(void **state)
 static void test_match_error_cap(void **state)
 {
     (void)state;
-    static char ids[40][8];
+    static char ids[40][16];
     struct mdlg_element els[40];
     struct mdlg_result *res = calloc(1, sizeof *res);
     assert_non_null(res);
-    for (int i = 0; i < 40; i++) {
-        snprintf(ids[i], sizeof ids[i], "x%d", i);
+    for (unsigned i = 0; i < 40; i++) {
+        snprintf(ids[i], sizeof ids[i], "x%u", i % 100u);
         els[i] = (struct mdlg_element){ S(NS), S(ids[i]), S("\xf5"), false };
     }
     res->valid = true;
