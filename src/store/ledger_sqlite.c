@@ -10,7 +10,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/ledger_sqlite.h"
 
@@ -117,40 +116,28 @@ mdlg_err mdlg__lq_end(struct lq_conn *c, mdlg_err err)
 
 mdlg_err mdlg__lq_acquire(struct lq_store *st, struct lq_conn **out)
 {
-    if (getpid() != st->owner)
-        return MDLG_E_STORE_UNAVAILABLE;
-    pthread_mutex_lock(&st->mu);
-    while (st->nfree == 0)
-        pthread_cond_wait(&st->cv, &st->mu);
-    *out = st->free_list[--st->nfree];
-    pthread_mutex_unlock(&st->mu);
-    return MDLG_E_OK;
+    void *c = NULL;
+    mdlg_err err = mdlg__pool_acquire(&st->pool, &c);
+    *out = c;
+    return err;
 }
 
-void mdlg__lq_release(struct lq_store *st, struct lq_conn *c)
-{
-    pthread_mutex_lock(&st->mu);
-    st->free_list[st->nfree++] = c;
-    pthread_cond_signal(&st->cv);
-    pthread_mutex_unlock(&st->mu);
-}
+void mdlg__lq_release(struct lq_store *st, struct lq_conn *c) { mdlg__pool_release(&st->pool, c); }
 
 static void lq_close(void *impl)
 {
     struct lq_store *st = impl;
     if (st == NULL)
         return;
-    if (getpid() == st->owner) {
+    if (mdlg__pool_owned(&st->pool)) {
         for (unsigned i = 0; i < st->n; i++) {
             for (int j = 0; j < LQ_COUNT; j++)
                 sqlite3_finalize(st->conns[i].stmt[j]);
             sqlite3_close(st->conns[i].db);
         }
-        pthread_cond_destroy(&st->cv);
-        pthread_mutex_destroy(&st->mu);
     }
+    mdlg__pool_destroy(&st->pool);
     free(st->conns);
-    free(st->free_list);
     free(st);
 }
 
@@ -217,16 +204,11 @@ static struct lq_store *store_alloc(unsigned n)
     if (st == NULL)
         return NULL;
     st->conns = calloc(n, sizeof *st->conns);
-    st->free_list = calloc(n, sizeof *st->free_list);
-    if (st->conns == NULL || st->free_list == NULL) {
+    if (st->conns == NULL || mdlg__pool_init(&st->pool, n) != MDLG_E_OK) {
         free(st->conns);
-        free(st->free_list);
         free(st);
         return NULL;
     }
-    pthread_mutex_init(&st->mu, NULL);
-    pthread_cond_init(&st->cv, NULL);
-    st->owner = getpid();
     return st;
 }
 
@@ -247,13 +229,13 @@ mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_opt
         }
         if (err == MDLG_E_OK && i == 0)
             err = migrate(st->conns[0].db, now);
-        st->free_list[i] = &st->conns[i];
     }
     if (err != MDLG_E_OK) {
         lq_close(st);
         return err;
     }
-    st->nfree = st->n;
+    for (unsigned i = 0; i < st->n; i++)
+        mdlg__pool_add(&st->pool, &st->conns[i]);
     *ops = &mdlg__lq_ops;
     *impl = st;
     return MDLG_E_OK;

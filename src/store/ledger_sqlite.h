@@ -7,10 +7,8 @@
 #ifndef MDLG_LEDGER_SQLITE_H
 #define MDLG_LEDGER_SQLITE_H
 
-#include <pthread.h>
-#include <sys/types.h>
-
 #include "store/ledger_internal.h"
+#include "store/pool.h"
 #include "store/sqlite_internal.h"
 
 enum lq_stmt {
@@ -35,12 +33,9 @@ struct lq_conn {
 };
 
 struct lq_store {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pid_t owner;
-    unsigned n, nfree;
-    struct lq_conn *conns;
-    struct lq_conn **free_list;
+    struct mdlg__pool pool;      /* lends out conns (store/pool.h, as the store's) */
+    unsigned n;                  /* connections opened */
+    struct lq_conn *conns;       /* [n] */
 };
 
 extern const char *const mdlg__lq_sql[LQ_COUNT];

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/pg_internal.h"
 
@@ -203,14 +202,12 @@ static mdlg_err conn_check(struct pg_pool *p, struct pg_conn *c)
 
 mdlg_err mdlg__pg_acquire(struct pg_pool *p, struct pg_conn **out)
 {
-    if (getpid() != p->owner)
-        return MDLG_E_STORE_UNAVAILABLE;   /* a forked child must open its own handle */
-    pthread_mutex_lock(&p->mu);
-    while (p->nfree == 0)
-        pthread_cond_wait(&p->cv, &p->mu);
-    struct pg_conn *c = p->free_list[--p->nfree];
-    pthread_mutex_unlock(&p->mu);
-    mdlg_err err = conn_check(p, c);
+    void *v = NULL;
+    mdlg_err err = mdlg__pool_acquire(&p->pool, &v);   /* a forked child: UNAVAILABLE */
+    if (err != MDLG_E_OK)
+        return err;
+    struct pg_conn *c = v;
+    err = conn_check(p, c);
     if (err != MDLG_E_OK) {
         mdlg__pg_release(p, c);
         return err;
@@ -219,43 +216,21 @@ mdlg_err mdlg__pg_acquire(struct pg_pool *p, struct pg_conn **out)
     return MDLG_E_OK;
 }
 
-void mdlg__pg_release(struct pg_pool *p, struct pg_conn *c)
-{
-    pthread_mutex_lock(&p->mu);
-    p->free_list[p->nfree++] = c;
-    pthread_cond_broadcast(&p->cv);   /* acquire_all() waits for all, acquire() for one */
-    pthread_mutex_unlock(&p->mu);
-}
+void mdlg__pg_release(struct pg_pool *p, struct pg_conn *c) { mdlg__pool_release(&p->pool, c); }
 
-void mdlg__pg_acquire_all(struct pg_pool *p)
-{
-    pthread_mutex_lock(&p->mu);
-    while (p->nfree != p->n)
-        pthread_cond_wait(&p->cv, &p->mu);
-    p->nfree = 0;
-    pthread_mutex_unlock(&p->mu);
-}
+void mdlg__pg_acquire_all(struct pg_pool *p) { mdlg__pool_acquire_all(&p->pool); }
 
-void mdlg__pg_release_all(struct pg_pool *p)
-{
-    pthread_mutex_lock(&p->mu);
-    p->nfree = p->n;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
-}
+void mdlg__pg_release_all(struct pg_pool *p) { mdlg__pool_release_all(&p->pool); }
 
 void mdlg__pg_pool_close(struct pg_pool *p)
 {
     if (p == NULL)
         return;
-    if (getpid() == p->owner) {   /* in a forked child, leave the parent's sessions alone */
+    if (mdlg__pool_owned(&p->pool))   /* in a forked child, leave the parent's sessions alone */
         for (unsigned i = 0; i < p->n; i++)
             PQfinish(p->conns[i].db);
-        pthread_cond_destroy(&p->cv);
-        pthread_mutex_destroy(&p->mu);
-    }
+    mdlg__pool_destroy(&p->pool);
     free(p->conns);
-    free(p->free_list);
     free(p);
 }
 
@@ -265,16 +240,11 @@ static struct pg_pool *pool_alloc(unsigned n, unsigned lock_timeout_ms)
     if (p == NULL)
         return NULL;
     p->conns = calloc(n, sizeof *p->conns);
-    p->free_list = calloc(n, sizeof *p->free_list);
-    if (p->conns == NULL || p->free_list == NULL) {
+    if (p->conns == NULL || mdlg__pool_init(&p->pool, n) != MDLG_E_OK) {
         free(p->conns);
-        free(p->free_list);
         free(p);
         return NULL;
     }
-    pthread_mutex_init(&p->mu, NULL);
-    pthread_cond_init(&p->cv, NULL);
-    p->owner = getpid();
     p->lock_timeout_ms = lock_timeout_ms;
     return p;
 }
@@ -291,13 +261,13 @@ mdlg_err mdlg__pg_pool_open(const char *url, unsigned n, unsigned lock_timeout_m
     for (unsigned i = 0; err == MDLG_E_OK && i < n; i++) {
         p->n = i + 1;   /* pool_close() also finishes a half-opened one */
         err = conn_open(url, lock_timeout_ms, &p->conns[i]);
-        p->free_list[i] = &p->conns[i];
     }
     if (err != MDLG_E_OK) {
         mdlg__pg_pool_close(p);
         return err;
     }
-    p->nfree = p->n;
+    for (unsigned i = 0; i < p->n; i++)
+        mdlg__pool_add(&p->pool, &p->conns[i]);
     *out = p;
     return MDLG_E_OK;
 }

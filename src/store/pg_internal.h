@@ -1,7 +1,7 @@
 /*
  * pg_internal.h - the PostgreSQL backend (libpq), shared between its files.
  *
- * pg_conn.c    connection pool, session settings, queries, error mapping
+ * pg_conn.c    connections (lent out by store/pool.h), session settings, queries, errors
  * pg_schema.c  the migration runner (reusable) and the store's migrations
  * pg_ops.c     requests, verdicts, purge, info (struct mdlg__store_ops)
  *
@@ -17,11 +17,9 @@
 #ifndef MDLG_PG_INTERNAL_H
 #define MDLG_PG_INTERNAL_H
 
-#include <pthread.h>
-#include <sys/types.h>
-
 #include <libpq-fe.h>
 
+#include "store/pool.h"
 #include "store/store_internal.h"
 
 #define MDLG__PG_MAX_PARAMS 16
@@ -36,14 +34,10 @@ struct pg_conn {
  * its session settings applied again) when it is next borrowed.
  */
 struct pg_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pid_t owner;                 /* connections never cross fork() */
+    struct mdlg__pool pool;      /* lends out conns (store/pool.h, as on SQLite) */
     unsigned n;                  /* connections opened */
-    unsigned nfree;
     unsigned lock_timeout_ms;
     struct pg_conn *conns;       /* [n] */
-    struct pg_conn **free_list;  /* [n], the first nfree are idle */
 };
 
 /* Query parameters: text, int64 (as text) or bytes (binary). */

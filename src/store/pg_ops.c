@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "store/pg_internal.h"
 
@@ -358,7 +357,7 @@ static mdlg_err info_conn(struct pg_conn *c, bool first, struct mdlg_store_info 
 static mdlg_err pg_info(void *impl, struct mdlg_store_info *out)
 {
     struct pg_pool *p = impl;
-    if (getpid() != p->owner)
+    if (!mdlg__pool_owned(&p->pool))
         return MDLG_E_STORE_UNAVAILABLE;
     out->latest_version = mdlg__pg_latest_version(&mdlg__pg_store_schema);
     mdlg__pg_acquire_all(p);

@@ -99,23 +99,13 @@ mdlg_err mdlg__sq_end(struct sq_conn *c, mdlg_err err)
 
 mdlg_err mdlg__sq_acquire(struct sq_store *st, struct sq_conn **out)
 {
-    if (getpid() != st->owner)
-        return MDLG_E_STORE_UNAVAILABLE;   /* a forked child must open its own handle */
-    pthread_mutex_lock(&st->mu);
-    while (st->nfree == 0)
-        pthread_cond_wait(&st->cv, &st->mu);
-    *out = st->free_list[--st->nfree];
-    pthread_mutex_unlock(&st->mu);
-    return MDLG_E_OK;
+    void *c = NULL;
+    mdlg_err err = mdlg__pool_acquire(&st->pool, &c);
+    *out = c;
+    return err;
 }
 
-void mdlg__sq_release(struct sq_store *st, struct sq_conn *c)
-{
-    pthread_mutex_lock(&st->mu);
-    st->free_list[st->nfree++] = c;
-    pthread_cond_broadcast(&st->cv);   /* info() waits for all, acquire() for one */
-    pthread_mutex_unlock(&st->mu);
-}
+void mdlg__sq_release(struct sq_store *st, struct sq_conn *c) { mdlg__pool_release(&st->pool, c); }
 
 /* ---- opening ---- */
 
@@ -216,14 +206,11 @@ void mdlg__sq_close(void *impl)
     struct sq_store *st = impl;
     if (st == NULL)
         return;
-    if (getpid() == st->owner) {   /* in a forked child, leave the parent's connections alone */
+    if (mdlg__pool_owned(&st->pool))   /* a forked child leaves the parent's connections alone */
         for (unsigned i = 0; i < st->n; i++)
             conn_close(&st->conns[i]);
-        pthread_cond_destroy(&st->cv);
-        pthread_mutex_destroy(&st->mu);
-    }
+    mdlg__pool_destroy(&st->pool);
     free(st->conns);
-    free(st->free_list);
     free(st);
 }
 
@@ -233,16 +220,11 @@ static struct sq_store *store_alloc(unsigned n)
     if (st == NULL)
         return NULL;
     st->conns = calloc(n, sizeof *st->conns);
-    st->free_list = calloc(n, sizeof *st->free_list);
-    if (st->conns == NULL || st->free_list == NULL) {
+    if (st->conns == NULL || mdlg__pool_init(&st->pool, n) != MDLG_E_OK) {
         free(st->conns);
-        free(st->free_list);
         free(st);
         return NULL;
     }
-    pthread_mutex_init(&st->mu, NULL);
-    pthread_cond_init(&st->cv, NULL);
-    st->owner = getpid();
     return st;
 }
 
@@ -262,13 +244,13 @@ mdlg_err mdlg__sqlite_open(const char *path, const struct mdlg__store_cfg *cfg, 
         err = conn_open(path, cfg->busy_timeout_ms, &st->conns[i]);
         if (err == MDLG_E_OK && i == 0)
             err = mdlg__sq_migrate(st->conns[0].db, cfg->max_schema_version, now);
-        st->free_list[i] = &st->conns[i];
     }
     if (err != MDLG_E_OK) {
         mdlg__sq_close(st);
         return err;
     }
-    st->nfree = st->n;
+    for (unsigned i = 0; i < st->n; i++)
+        mdlg__pool_add(&st->pool, &st->conns[i]);
     *ops = &mdlg__sq_ops;
     *impl = st;
     return MDLG_E_OK;
@@ -319,22 +301,14 @@ static mdlg_err info_conn(struct sq_conn *c, bool first, struct mdlg_store_info 
 mdlg_err mdlg__sq_info(void *impl, struct mdlg_store_info *out)
 {
     struct sq_store *st = impl;
-    if (getpid() != st->owner)
+    if (!mdlg__pool_owned(&st->pool))
         return MDLG_E_STORE_UNAVAILABLE;
-    pthread_mutex_lock(&st->mu);
-    while (st->nfree != st->n)
-        pthread_cond_wait(&st->cv, &st->mu);
-    st->nfree = 0;
-    pthread_mutex_unlock(&st->mu);
+    mdlg__pool_acquire_all(&st->pool);
 
     out->latest_version = mdlg__sq_latest_version();
     mdlg_err err = mdlg__sq_schema_version(st->conns[0].db, &out->schema_version);
     for (unsigned i = 0; err == MDLG_E_OK && i < st->n; i++)
         err = info_conn(&st->conns[i], i == 0, out);
-
-    pthread_mutex_lock(&st->mu);
-    st->nfree = st->n;
-    pthread_cond_broadcast(&st->cv);
-    pthread_mutex_unlock(&st->mu);
+    mdlg__pool_release_all(&st->pool);
     return err;
 }

@@ -1,7 +1,7 @@
 /*
  * sqlite_internal.h - the SQLite backend, shared between its files.
  *
- * sqlite_conn.c    connection pool, pragmas, transactions, error mapping
+ * sqlite_conn.c    connections (lent out by store/pool.h), pragmas, transactions, errors
  * sqlite_schema.c  migrations
  * sqlite_ops.c     requests, verdicts, purge (struct mdlg__store_ops)
  *
@@ -10,11 +10,9 @@
 #ifndef MDLG_SQLITE_INTERNAL_H
 #define MDLG_SQLITE_INTERNAL_H
 
-#include <pthread.h>
-#include <sys/types.h>
-
 #include <sqlite3.h>
 
+#include "store/pool.h"
 #include "store/store_internal.h"
 
 /* Every statement the backend runs, prepared once per connection on first use. */
@@ -42,13 +40,9 @@ struct sq_conn {
 };
 
 struct sq_store {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pid_t owner;                 /* connections never cross fork() */
+    struct mdlg__pool pool;      /* lends out conns (store/pool.h) */
     unsigned n;                  /* connections opened */
-    unsigned nfree;
     struct sq_conn *conns;       /* [n] */
-    struct sq_conn **free_list;  /* [n], the first nfree are idle */
 };
 
 /* The SQL of each statement (sqlite_ops.c). */
