@@ -53,6 +53,10 @@ else
     key='<your API key>'
 fi
 echo "  service:  http://$LISTEN/   (API description: http://$LISTEN/openapi.yaml)"
+if [ -f "$D/demo/reader/reader-ca.pem" ]; then
+    echo "  requests are signed by the demo reader certificate (client_id x509_san_dns:localhost);"
+    echo "  wallets check it against $D/demo/reader/reader-ca.pem (mdlgate wallet respond --reader-ca)"
+fi
 if [ "$key" != '<your API key>' ]; then
     echo "  web page with the key (kept in that tab only): http://$LISTEN/#key=$key"
 fi
