@@ -4,7 +4,8 @@
 #   make test       build and run every test (unit, conformance, interop)
 #   make test SANITIZE=1   the same with ASan + UBSan (objects in build/san)
 #   make run        start the service on embedded defaults
-#   make bench      run the verification benchmark (in process, and over HTTP with wrk)
+#   make bench      run the benchmarks: verification (in process, and over HTTP with wrk) and
+#                   screening (tests/bench/screen.sh; make bench SCREEN_ROWS=100000 for a quick run)
 #   make fuzz       build the libFuzzer target (clang); make fuzz-run FUZZ_SECONDS=60
 #   make deps       install missing Debian packages (apt-get, non-interactive)
 
@@ -57,7 +58,7 @@ TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(B)/tests/%)
 
 .SECONDARY:
-.PHONY: all deps test unit-test interop-test run bench fuzz fuzz-run clean check-includes
+.PHONY: all deps test unit-test interop-test run bench bench-screen fuzz fuzz-run clean check-includes
 .DEFAULT_GOAL := all
 
 all: deps $(B)/mdlgate $(B)/libmdlgate.a
@@ -106,6 +107,13 @@ run: all
 # on a loopback ephemeral port (tests/bench/http.sh prints the method; BENCH_* variables there).
 bench: all
 	@tests/bench/http.sh $(B)
+	@SCREEN_ROWS=$(SCREEN_ROWS) tests/bench/screen.sh $(B)
+
+# The screening figures alone: SCREEN_ROWS synthetic claims batch-screened into an empty ledger,
+# then single screenings against it (tests/bench/screen.sh prints the method; SCREEN_* there).
+SCREEN_ROWS ?= 1000000
+bench-screen: all
+	@SCREEN_ROWS=$(SCREEN_ROWS) tests/bench/screen.sh $(B)
 
 FUZZ_SECONDS ?= 60
 fuzz: deps $(EMAIL_DISPOSABLE_INC)

@@ -18,6 +18,7 @@ int mdlg_cmd_issue_crl(int argc, char **argv);   /* `mdlgate issue crl` */
 int mdlg_cmd_issue_status_list(int argc, char **argv);   /* `mdlgate issue status-list` */
 int mdlg_cmd_issue_reader(int argc, char **argv);   /* `mdlgate issue reader` */
 int mdlg_cmd_bench(int argc, char **argv);
+int mdlg_cmd_bench_screen(int argc, char **argv);   /* `mdlgate bench screen` */
 int mdlg_cmd_email(int argc, char **argv);
 int mdlg_cmd_serve(int argc, char **argv);
 int mdlg_cmd_trust(int argc, char **argv);

@@ -334,6 +334,8 @@ int mdlg_cmd_bench(int argc, char **argv)
     double secs = 3;
     size_t fillers = BENCH_FILLERS;
     int c;
+    if (argc > 1 && strcmp(argv[1], "screen") == 0)
+        return mdlg_cmd_bench_screen(argc - 1, argv + 1);
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'j')
