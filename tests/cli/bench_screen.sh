@@ -7,7 +7,7 @@
 # judged: the machine may be busy. BUILD=<build dir>; exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
-for v in $(env | sed -n 's/^\(MDLGATE_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+clean_env
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
