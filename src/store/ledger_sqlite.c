@@ -41,6 +41,25 @@ static const char *const migrations[] = {
     "ALTER TABLE ledger_screenings ADD COLUMN content_key_id INTEGER;"
     "ALTER TABLE ledger_screenings ADD COLUMN content_hash BLOB;"
     "CREATE INDEX ledger_screenings_claim ON ledger_screenings(claim_id, created_at);",
+    /* 3: rows appended in commit order (a batch dirties the last pages, not one random
+     * B-tree leaf per key); the key -> rows index lives in memory (ledger_sqlite_index.c).
+     * AUTOINCREMENT: a seq is never reused, so "rows after seq N" is exact. */
+    "CREATE TABLE ledger_rows ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " type INTEGER NOT NULL,"
+    " key_id INTEGER NOT NULL,"
+    " hash BLOB NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL,"
+    " state TEXT,"
+    " identity BLOB NOT NULL,"
+    " person BLOB,"
+    " aux BLOB,"
+    " screening_id TEXT NOT NULL);"
+    "INSERT INTO ledger_rows (type, key_id, hash, created_at, expires_at, state, identity,"
+    " person, aux, screening_id) SELECT type, key_id, hash, created_at, expires_at, state,"
+    " identity, person, aux, screening_id FROM ledger_keys ORDER BY created_at, screening_id;"
+    "DROP TABLE ledger_keys;",
 };
 #define LATEST ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -48,18 +67,12 @@ const char *const mdlg__lq_sql[LQ_COUNT] = {
     [LQ_BEGIN] = "BEGIN IMMEDIATE",
     [LQ_COMMIT] = "COMMIT",
     [LQ_ROLLBACK] = "ROLLBACK",
-    [LQ_STATS] =
-        "SELECT count(*), count(DISTINCT identity), count(DISTINCT person),"
-        " count(DISTINCT state), count(DISTINCT aux), coalesce(sum(created_at > ?9), 0)"
-        " FROM (SELECT identity, person, state, aux, created_at FROM ledger_keys"
-        "  WHERE type = ?1 AND key_id = ?2 AND hash = ?3 AND created_at > ?4"
-        "  AND expires_at > ?5"
-        "  UNION ALL SELECT ?6, ?7, ?8, ?10, ?5)",
-    [LQ_RELATED] =
-        "SELECT screening_id FROM ledger_keys WHERE type = ?1 AND key_id = ?2 AND hash = ?3"
-        " AND created_at > ?4 AND expires_at > ?5 ORDER BY created_at DESC, screening_id DESC LIMIT ?6",
+    [LQ_ROWS_SINCE] = "SELECT seq, type, key_id, hash FROM ledger_rows WHERE seq > ?1 ORDER BY seq",
+    [LQ_ROW_GET] =
+        "SELECT type, key_id, hash, created_at, expires_at, state, identity, person, aux,"
+        " screening_id FROM ledger_rows WHERE seq = ?1",
     [LQ_KEY_INSERT] =
-        "INSERT INTO ledger_keys (screening_id, type, key_id, hash, identity, person, aux,"
+        "INSERT INTO ledger_rows (screening_id, type, key_id, hash, identity, person, aux,"
         " state, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [LQ_SCREENING_INSERT] =
         "INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result,"
@@ -70,10 +83,10 @@ const char *const mdlg__lq_sql[LQ_COUNT] = {
     [LQ_GET] = "SELECT claim_id, result FROM ledger_screenings WHERE id = ?1 AND expires_at > ?2",
     [LQ_CLUSTERS] =
         "SELECT type, key_id, hash, count(*) AS c, count(DISTINCT identity) AS i"
-        " FROM ledger_keys WHERE expires_at > ?1 AND (?2 = 0 OR type = ?2)"
+        " FROM ledger_rows WHERE expires_at > ?1 AND (?2 = 0 OR type = ?2)"
         " GROUP BY type, key_id, hash HAVING count(*) >= ?3"
         " ORDER BY c DESC, i DESC, type, hash LIMIT ?4",
-    [LQ_PURGE_KEYS] = "DELETE FROM ledger_keys WHERE expires_at <= ?1",
+    [LQ_PURGE_KEYS] = "DELETE FROM ledger_rows WHERE expires_at <= ?1",
     [LQ_PURGE_SCREENINGS] = "DELETE FROM ledger_screenings WHERE expires_at <= ?1",
 };
 
@@ -137,6 +150,8 @@ static void lq_close(void *impl)
         }
     }
     mdlg__pool_destroy(&st->pool);
+    pthread_mutex_destroy(&st->write_mu);
+    mdlg__lq_index_clear(&st->index);
     free(st->conns);
     free(st);
 }
@@ -209,6 +224,7 @@ static struct lq_store *store_alloc(unsigned n)
         free(st);
         return NULL;
     }
+    pthread_mutex_init(&st->write_mu, NULL);
     return st;
 }
 

@@ -3,6 +3,7 @@
  *
  * ledger_sqlite.c      pool, schema migrations, SQL text
  * ledger_sqlite_ops.c  record, get, clusters, purge (struct mdlg__ledger_ops)
+ * ledger_sqlite_index.c  the in-memory key index over the append-only ledger_rows
  */
 #ifndef MDLG_LEDGER_SQLITE_H
 #define MDLG_LEDGER_SQLITE_H
@@ -15,8 +16,8 @@ enum lq_stmt {
     LQ_BEGIN,
     LQ_COMMIT,
     LQ_ROLLBACK,
-    LQ_STATS,
-    LQ_RELATED,
+    LQ_ROWS_SINCE,
+    LQ_ROW_GET,
     LQ_KEY_INSERT,
     LQ_SCREENING_INSERT,
     LQ_CLAIM,
@@ -32,7 +33,30 @@ struct lq_conn {
     sqlite3_stmt *stmt[LQ_COUNT];
 };
 
+/* identity, person and aux are stored as 16-byte prefixes (distinct counts only). */
+#define LQ_SIDE 16
+
+/* Reusable buffers of the lookups (ledger_sqlite_lookup.c). */
+struct lq_scratch {
+    int64_t *seqs;
+    size_t cap_seqs;
+    struct lq_row *rows;
+    size_t n_rows, cap_rows;
+    uint8_t (*vals)[LQ_SIDE];  /* cap_rows + 1 */
+};
+
+/* Key -> row seqs of ledger_rows (ledger_sqlite_index.c). */
+struct lq_index {
+    uint64_t *slot;            /* fingerprint << 32 | seq; 0 = empty; 2^bits slots */
+    unsigned bits;             /* 0: no table yet */
+    size_t used;
+    int64_t last_seq;          /* every row up to this seq is in */
+    bool stale;                /* rebuild before the next use */
+};
+
 struct lq_store {
+    pthread_mutex_t write_mu;    /* one record/purge of this handle at a time; guards index */
+    struct lq_index index;
     struct mdlg__pool pool;      /* lends out conns (store/pool.h, as the store's) */
     unsigned n;                  /* connections opened */
     struct lq_conn *conns;       /* [n] */
@@ -47,6 +71,29 @@ sqlite3_stmt *mdlg__lq_stmt(struct lq_conn *c, enum lq_stmt id, mdlg_err *err);
 mdlg_err mdlg__lq_exec(struct lq_conn *c, enum lq_stmt id);
 /* COMMIT if err is OK (returning its result), else ROLLBACK and return err. */
 mdlg_err mdlg__lq_end(struct lq_conn *c, mdlg_err err);
+
+/* Adds row `seq` of key (type, key_id, hash). */
+mdlg_err mdlg__lq_index_add(struct lq_index *ix, int64_t seq, unsigned type, unsigned key_id,
+                            const uint8_t *hash);
+/* The seqs whose fingerprint matches the key (candidates) into a growing *seqs. */
+mdlg_err mdlg__lq_index_find(const struct lq_index *ix, unsigned type, unsigned key_id,
+                             const uint8_t *hash, int64_t **seqs, size_t *n, size_t *cap);
+/* Adds the rows appended since last_seq (every row if stale); call inside the write lock. */
+mdlg_err mdlg__lq_index_catch_up(struct lq_conn *c, struct lq_index *ix);
+void mdlg__lq_index_clear(struct lq_index *ix);
+
+/*
+ * Statistics of key k as of `now`, counting the current screening (see
+ * struct mdlg_ledger_stats); the index must be current.
+ */
+mdlg_err mdlg__lq_key_stats(struct lq_conn *c, const struct lq_index *ix,
+                            struct lq_scratch *sc, const struct mdlg_ledger_key *k, int64_t now,
+                            struct mdlg_ledger_stats *s);
+/* The newest screening ids of k's unexpired rows (any age) into s->related. */
+mdlg_err mdlg__lq_newest(struct lq_conn *c, const struct lq_index *ix, struct lq_scratch *sc,
+                         const struct mdlg_ledger_key *k, int64_t now,
+                         struct mdlg_ledger_stats *s);
+void mdlg__lq_scratch_free(struct lq_scratch *sc);
 
 mdlg_err mdlg__lq_acquire(struct lq_store *st, struct lq_conn **out);
 void mdlg__lq_release(struct lq_store *st, struct lq_conn *c);

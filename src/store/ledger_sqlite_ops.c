@@ -13,78 +13,27 @@
 
 #include "store/ledger_sqlite.h"
 
-/* identity, person and aux are stored as 16-byte prefixes (distinct counts only). */
-#define SIDE 16
-
 static void bind_hash(sqlite3_stmt *st, int i, const uint8_t *h, bool present)
 {
     if (present)
-        sqlite3_bind_blob(st, i, h, SIDE, SQLITE_STATIC);
+        sqlite3_bind_blob(st, i, h, LQ_SIDE, SQLITE_STATIC);
     else
         sqlite3_bind_null(st, i);
 }
 
-static void bind_key(sqlite3_stmt *st, const struct mdlg_ledger_key *k)
-{
-    sqlite3_bind_int(st, 1, k->type);
-    sqlite3_bind_int(st, 2, k->key_id);
-    sqlite3_bind_blob(st, 3, k->hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
-}
+/* What one record transaction works with. */
+struct rec {
+    struct lq_conn *c;
+    struct lq_index *ix;
+    struct lq_scratch sc;
+    struct mdlg_ledger_stats *stats;   /* [MDLG_LEDGER_MAX_KEYS] */
+};
 
-static mdlg_err related(struct lq_conn *c, const struct mdlg_ledger_key *k, int64_t since,
-                        int64_t now, struct mdlg_ledger_stats *s)
-{
-    mdlg_err err = MDLG_E_OK;
-    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_RELATED, &err);
-    if (st == NULL)
-        return err;
-    bind_key(st, k);
-    sqlite3_bind_int64(st, 4, since);
-    sqlite3_bind_int64(st, 5, now);
-    sqlite3_bind_int(st, 6, MDLG_LEDGER_RELATED_MAX);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && s->n_related < MDLG_LEDGER_RELATED_MAX) {
-        const unsigned char *t = sqlite3_column_text(st, 0);
-        snprintf(s->related[s->n_related++], MDLG_LEDGER_ID_LEN + 1, "%s",
-                 t ? (const char *)t : "");
-    }
-    sqlite3_reset(st);
-    return rc == SQLITE_DONE || rc == SQLITE_ROW ? MDLG_E_OK : mdlg__sq_err(rc);
-}
-
-/* Statistics of one key as of the entry's time, counting the entry itself. */
-static mdlg_err key_stats(struct lq_conn *c, const struct mdlg_ledger_key *k, int64_t now,
-                          struct mdlg_ledger_stats *s)
-{
-    mdlg_err err = MDLG_E_OK;
-    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_STATS, &err);
-    if (st == NULL)
-        return err;
-    bind_key(st, k);
-    sqlite3_bind_int64(st, 4, now - k->window_s);
-    sqlite3_bind_int64(st, 5, now);
-    bind_hash(st, 6, k->identity, true);
-    bind_hash(st, 7, k->person, k->has_person);
-    if (k->state[0])
-        sqlite3_bind_text(st, 8, k->state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, now - k->velocity_s);
-    bind_hash(st, 10, k->aux, k->has_aux);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        uint32_t *f[] = { &s->claims, &s->identities, &s->persons, &s->states, &s->auxes,
-                          &s->recent };
-        for (int i = 0; i < 6; i++)
-            *f[i] = (uint32_t)sqlite3_column_int64(st, i);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return mdlg__sq_err(rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-    return s->claims > 1 ? related(c, k, now - k->window_s, now, s) : MDLG_E_OK;
-}
-
-static mdlg_err insert_key(struct lq_conn *c, const struct mdlg_ledger_entry *e,
+/* Appends one key row and adds it to the index (later entries of the batch see it). */
+static mdlg_err insert_key(struct rec *r, const struct mdlg_ledger_entry *e,
                            const struct mdlg_ledger_key *k)
 {
+    struct lq_conn *c = r->c;
     mdlg_err err = MDLG_E_OK;
     sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_KEY_INSERT, &err);
     if (st == NULL)
@@ -102,7 +51,10 @@ static mdlg_err insert_key(struct lq_conn *c, const struct mdlg_ledger_entry *e,
     sqlite3_bind_int64(st, 10, k->expires_at);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
-    return mdlg__sq_err(rc);
+    if (rc != SQLITE_DONE)
+        return mdlg__sq_err(rc == SQLITE_ROW ? SQLITE_CORRUPT : rc);
+    return mdlg__lq_index_add(r->ix, sqlite3_last_insert_rowid(c->db), k->type, k->key_id,
+                              k->hash);
 }
 
 static mdlg_err insert_screening(struct lq_conn *c, const struct mdlg_ledger_entry *e)
@@ -154,43 +106,56 @@ static mdlg_err find_claim(struct lq_conn *c, struct mdlg_ledger_entry *e)
 }
 
 /* Looks up, decides and inserts one entry on an open transaction. */
-static mdlg_err record_one(struct lq_conn *c, struct mdlg_ledger_entry *e,
-                           struct mdlg_ledger_stats *stats, mdlg_ledger_decide_fn decide,
-                           void *arg)
+static mdlg_err record_one(struct rec *r, struct mdlg_ledger_entry *e,
+                           mdlg_ledger_decide_fn decide, void *arg)
 {
-    mdlg_err err = find_claim(c, e);
+    mdlg_err err = find_claim(r->c, e);
     if (err != MDLG_E_OK || e->claim != MDLG_LEDGER_CLAIM_NEW)
         return err;
+    struct mdlg_ledger_stats *stats = r->stats;
     memset(stats, 0, e->n_keys * sizeof *stats);
     for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i++)
-        err = key_stats(c, &e->keys[i], e->created_at, &stats[i]);
+        err = mdlg__lq_key_stats(r->c, r->ix, &r->sc, &e->keys[i], e->created_at, &stats[i]);
     if (err == MDLG_E_OK)
         err = decide(arg, e, stats);
     if (err == MDLG_E_OK && (e->result == NULL || strlen(e->result) > MDLG_LEDGER_RESULT_MAX))
         err = e->result == NULL ? MDLG_E_INTERNAL : MDLG_E_LIMIT_STRING_SIZE;
     for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i++)
-        err = insert_key(c, e, &e->keys[i]);
-    return err == MDLG_E_OK ? insert_screening(c, e) : err;
+        err = insert_key(r, e, &e->keys[i]);
+    return err == MDLG_E_OK ? insert_screening(r->c, e) : err;
 }
 
+/*
+ * The batch under this handle's write mutex (one writer per handle, so its
+ * threads queue here instead of in SQLite's busy handler) and SQLite's write
+ * lock (other handles and processes); the index first takes in their commits.
+ */
 static mdlg_err lq_record(void *impl, struct mdlg_ledger_entry *e, size_t n,
                           mdlg_ledger_decide_fn decide, void *arg)
 {
-    struct lq_conn *c;
-    struct mdlg_ledger_stats *stats = malloc(MDLG_LEDGER_MAX_KEYS * sizeof *stats);
-    if (stats == NULL)
+    struct lq_store *st = impl;
+    struct rec r = { .ix = &st->index };
+    r.stats = malloc(MDLG_LEDGER_MAX_KEYS * sizeof *r.stats);
+    if (r.stats == NULL)
         return MDLG_E_NO_MEMORY;
-    mdlg_err err = mdlg__lq_acquire(impl, &c);
+    mdlg_err err = mdlg__lq_acquire(st, &r.c);
     if (err != MDLG_E_OK) {
-        free(stats);
+        free(r.stats);
         return err;
     }
-    err = mdlg__lq_exec(c, LQ_BEGIN);
+    pthread_mutex_lock(&st->write_mu);
+    err = mdlg__lq_exec(r.c, LQ_BEGIN);
+    if (err == MDLG_E_OK)
+        err = mdlg__lq_index_catch_up(r.c, r.ix);
     for (size_t i = 0; err == MDLG_E_OK && i < n; i++)
-        err = record_one(c, &e[i], stats, decide, arg);
-    err = mdlg__lq_end(c, err);
-    mdlg__lq_release(impl, c);
-    free(stats);
+        err = record_one(&r, &e[i], decide, arg);
+    err = mdlg__lq_end(r.c, err);
+    if (err != MDLG_E_OK)
+        r.ix->stale = true;     /* it may hold rows that were rolled back */
+    pthread_mutex_unlock(&st->write_mu);
+    mdlg__lq_release(st, r.c);
+    mdlg__lq_scratch_free(&r.sc);
+    free(r.stats);
     return err;
 }
 
@@ -221,13 +186,13 @@ static mdlg_err lq_get(void *impl, const char *id, int64_t now, char **result,
     return err;
 }
 
-/* Newest screening ids of one cluster. */
-static mdlg_err sample(struct lq_conn *c, int64_t now, struct mdlg_ledger_cluster *cl)
+/* Newest screening ids of one cluster (the index is current: see lq_clusters). */
+static mdlg_err sample(struct rec *r, int64_t now, struct mdlg_ledger_cluster *cl)
 {
     struct mdlg_ledger_key k = { .type = cl->type, .key_id = cl->key_id };
     struct mdlg_ledger_stats s = { 0 };
     memcpy(k.hash, cl->hash, sizeof k.hash);
-    mdlg_err err = related(c, &k, INT64_MIN, now, &s);
+    mdlg_err err = mdlg__lq_newest(r->c, r->ix, &r->sc, &k, now, &s);
     cl->n_sample = s.n_related;
     memcpy(cl->sample, s.related, sizeof cl->sample);
     return err;
@@ -260,8 +225,15 @@ static mdlg_err lq_clusters(void *impl, int64_t now, uint16_t type, uint32_t min
         sqlite3_reset(st);
         err = rc == SQLITE_DONE || rc == SQLITE_ROW ? MDLG_E_OK : mdlg__sq_err(rc);
     }
+    struct lq_store *ls = impl;
+    struct rec r = { .c = c, .ix = &ls->index };
+    pthread_mutex_lock(&ls->write_mu);
+    if (err == MDLG_E_OK && *n > 0)   /* rows committed since: a read, no write lock needed */
+        err = mdlg__lq_index_catch_up(c, r.ix);
     for (size_t i = 0; err == MDLG_E_OK && i < *n; i++)
-        err = sample(c, now, &out[i]);
+        err = sample(&r, now, &out[i]);
+    pthread_mutex_unlock(&ls->write_mu);
+    mdlg__lq_scratch_free(&r.sc);
     mdlg__lq_release(impl, c);
     return err;
 }
@@ -281,11 +253,15 @@ static mdlg_err purge_one(struct lq_conn *c, enum lq_stmt id, int64_t now, uint6
 
 static mdlg_err lq_purge(void *impl, int64_t now, struct mdlg_ledger_purge_stats *stats)
 {
+    struct lq_store *ls = impl;
     struct lq_conn *c;
     memset(stats, 0, sizeof *stats);
     mdlg_err err = mdlg__lq_acquire(impl, &c);
     if (err != MDLG_E_OK)
         return err;
+    pthread_mutex_lock(&ls->write_mu);
+    ls->index.stale = true;   /* rebuilt without the deleted rows */
+    pthread_mutex_unlock(&ls->write_mu);
     err = mdlg__lq_exec(c, LQ_BEGIN);
     if (err == MDLG_E_OK)
         err = purge_one(c, LQ_PURGE_KEYS, now, &stats->keys_deleted);
