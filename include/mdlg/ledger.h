@@ -51,7 +51,8 @@
 typedef struct mdlg_ledger mdlg_ledger;
 
 #define MDLG_LEDGER_HASH 32
-#define MDLG_LEDGER_ID_LEN 22          /* screening ids: 16 random bytes, base64url */
+#define MDLG_LEDGER_ID_LEN 22          /* screening ids: base64url characters, 8 of creation
+                                          time (sortable) + 14 random (84 bits) */
 #define MDLG_LEDGER_CLAIM_ID_MAX 128
 #define MDLG_LEDGER_RELATED_MAX 10     /* related screening ids reported per key */
 #define MDLG_LEDGER_MAX_KEYS 64        /* keys per entry */

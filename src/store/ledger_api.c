@@ -1,6 +1,7 @@
 /* see mdlg/ledger.h - the backend-neutral half: checks, ids, backend choice */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -10,8 +11,6 @@ struct mdlg_ledger {
     const struct mdlg__ledger_ops *ops;
     void *impl;
 };
-
-#define ID_BYTES 16
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
 
@@ -84,12 +83,30 @@ static bool entry_ok(const struct mdlg_ledger_entry *e)
     return true;
 }
 
+/*
+ * A screening id: 8 characters of the creation time (ms since 1970, 48 bits)
+ * in base64url characters taken in ASCII order, then 14 random ones (84
+ * bits). Ids sort by creation time, so a new screening row lands at the end
+ * of the id index instead of on a random page. The clock only orders rows;
+ * no decision reads it.
+ */
 static void new_id(char out[MDLG_LEDGER_ID_LEN + 1])
 {
-    uint8_t b[ID_BYTES];
-    randombytes_buf(b, sizeof b);
-    sodium_bin2base64(out, MDLG_LEDGER_ID_LEN + 1, b, sizeof b,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    static const char sorted64[] =
+        "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    static const char url64[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    struct timespec ts;
+    uint8_t r[MDLG_LEDGER_ID_LEN - 8];
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    for (int i = 7; i >= 0; i--, ms >>= 6)
+        out[i] = sorted64[ms & 63];
+    randombytes_buf(r, sizeof r);
+    for (size_t i = 0; i < sizeof r; i++)
+        out[8 + i] = url64[r[i] & 63];
+    out[MDLG_LEDGER_ID_LEN] = '\0';
+    sodium_memzero(r, sizeof r);
 }
 
 mdlg_err mdlg_ledger_record(mdlg_ledger *l, struct mdlg_ledger_entry *entries, size_t n,
