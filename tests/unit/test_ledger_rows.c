@@ -1,0 +1,206 @@
+/*
+ * test_ledger_rows.c - the SQLite ledger's append-only rows and in-memory key
+ * index (src/store/ledger_sqlite_index.c, ledger_sqlite_lookup.c), through
+ * mdlg/ledger.h only: handles see each other's commits (the index catches
+ * up), a rolled-back batch leaves nothing behind (not even in the index of
+ * the handle that rolled back, when another handle reuses its row numbers),
+ * expired and purged rows are not counted, windows and distinct counts match
+ * their definitions, a large cluster reports its 10 newest ids, and the ids
+ * sort by creation time.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "mdlg/ledger.h"
+
+#define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
+#define DAY 86400
+
+struct fx {
+    char dir[64], db[96];
+    mdlg_ledger *a, *b;          /* two handles on one file */
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/mdlg-rows-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof f->db, "%s/ledger.db", f->dir);
+    assert_int_equal(mdlg_ledger_open(f->db, NULL, T0, &f->a), MDLG_E_OK);
+    assert_int_equal(mdlg_ledger_open(f->db, NULL, T0, &f->b), MDLG_E_OK);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    char cmd[128];
+    mdlg_ledger_close(f->a);
+    mdlg_ledger_close(f->b);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    free(f);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* What decide saw for key 0 of the last entry; fail_at: entry index whose decide fails. */
+struct seen {
+    struct mdlg_ledger_stats st;
+    size_t calls;
+    long fail_at;
+};
+
+static mdlg_err decide(void *arg, struct mdlg_ledger_entry *e, const struct mdlg_ledger_stats *s)
+{
+    struct seen *sn = arg;
+    if ((long)sn->calls++ == sn->fail_at)
+        return MDLG_E_NO_MEMORY;
+    sn->st = s[0];
+    e->result = strdup("{}");
+    return e->result ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+}
+
+/* One key: hash byte h, identity byte id, person byte p (0: none), state st. */
+static struct mdlg_ledger_key key(uint8_t h, uint8_t id, uint8_t p, const char *st,
+                                  int64_t created)
+{
+    struct mdlg_ledger_key k = { .type = 1, .key_id = 1, .window_s = 30 * DAY,
+                                 .velocity_s = DAY, .expires_at = created + 100 * DAY };
+    memset(k.hash, h, sizeof k.hash);
+    memset(k.identity, id, sizeof k.identity);
+    if ((k.has_person = p != 0))
+        memset(k.person, p, sizeof k.person);
+    snprintf(k.state, sizeof k.state, "%s", st);
+    return k;
+}
+
+/* Records one entry with one key on handle l at `at`; returns decide's stats. */
+static struct mdlg_ledger_stats rec(mdlg_ledger *l, struct mdlg_ledger_key k, int64_t at,
+                                    char id_out[MDLG_LEDGER_ID_LEN + 1])
+{
+    struct seen sn = { .fail_at = -1 };
+    struct mdlg_ledger_entry e = { .claim_id = "c", .created_at = at, .expires_at = at + 100 * DAY,
+                                   .keys = &k, .n_keys = 1 };
+    assert_int_equal(mdlg_ledger_record(l, &e, 1, decide, &sn), MDLG_E_OK);
+    if (id_out != NULL)
+        memcpy(id_out, e.id, MDLG_LEDGER_ID_LEN + 1);
+    free(e.result);
+    return sn.st;
+}
+
+static void test_handles_see_each_other(void **state)
+{
+    struct fx *f = *state;
+    mdlg_ledger *order[] = { f->a, f->b, f->a, f->a, f->b };
+    for (uint32_t i = 0; i < 5; i++) {
+        struct mdlg_ledger_stats s = rec(order[i], key(7, (uint8_t)(1 + i % 2), 0, "", T0 + i),
+                                         T0 + i, NULL);
+        assert_int_equal(s.claims, i + 1);
+        assert_int_equal(s.identities, i == 0 ? 1 : 2);
+        assert_int_equal(s.n_related, i);
+    }
+    assert_int_equal(rec(f->b, key(8, 1, 0, "", T0), T0 + 9, NULL).claims, 1);  /* another key */
+}
+
+static void test_rollback_leaves_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_ledger_key k[3] = { key(9, 1, 0, "", T0), key(9, 2, 0, "", T0),
+                                    key(9, 3, 0, "", T0) };
+    struct mdlg_ledger_entry e[3];
+    for (int i = 0; i < 3; i++)
+        e[i] = (struct mdlg_ledger_entry){ .claim_id = "r", .created_at = T0,
+                                           .expires_at = T0 + DAY, .keys = &k[i], .n_keys = 1 };
+    struct seen sn = { .fail_at = 2 };   /* two entries appended, then the batch fails */
+    assert_int_equal(mdlg_ledger_record(f->a, e, 3, decide, &sn), MDLG_E_NO_MEMORY);
+    assert_int_equal(sn.st.claims, 2);   /* the second saw the first inside the batch */
+    /* b appends rows with the seqs a's rollback gave back, on another key */
+    assert_int_equal(rec(f->b, key(10, 1, 0, "", T0), T0 + 1, NULL).claims, 1);
+    assert_int_equal(rec(f->b, key(10, 2, 0, "", T0), T0 + 2, NULL).claims, 2);
+    /* a must count b's rows (not skip them as already seen) and none of its own */
+    assert_int_equal(rec(f->a, key(10, 3, 0, "", T0), T0 + 3, NULL).claims, 3);
+    assert_int_equal(rec(f->a, key(9, 4, 0, "", T0), T0 + 4, NULL).claims, 1);
+}
+
+static void test_window_distinct_expiry(void **state)
+{
+    struct fx *f = *state;
+    static const struct { int64_t at; uint8_t id, person; const char *st; } rows[] = {
+        { -40 * DAY, 1, 1, "CA" },       /* outside the 30-day window */
+        { -20 * DAY, 1, 1, "CA" },
+        { -10 * DAY, 2, 0, "NV" },       /* no person: not a distinct person */
+        { -2 * 3600, 3, 2, "" },         /* within the 1-day velocity window; no state */
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        rec(f->a, key(11, rows[i].id, rows[i].person, rows[i].st, T0 + rows[i].at),
+            T0 + rows[i].at, NULL);
+    struct mdlg_ledger_stats s = rec(f->b, key(11, 2, 3, "CA", T0), T0, NULL);
+    assert_int_equal(s.claims, 4);       /* 3 in the window + this one */
+    assert_int_equal(s.identities, 3);   /* 1, 2, 3 (this one is 2) */
+    assert_int_equal(s.persons, 3);      /* 1, 2, 3 */
+    assert_int_equal(s.states, 2);       /* CA, NV */
+    assert_int_equal(s.recent, 2);
+    assert_int_equal(s.n_related, 3);
+    /* a row past its own expires_at is not counted */
+    struct mdlg_ledger_key k = key(12, 1, 0, "", T0 - DAY);
+    k.expires_at = T0 - 1;
+    rec(f->a, k, T0 - DAY, NULL);
+    assert_int_equal(rec(f->b, key(12, 2, 0, "", T0), T0, NULL).claims, 1);
+}
+
+static void test_purge_then_count(void **state)
+{
+    struct fx *f = *state;
+    for (int i = 0; i < 3; i++)
+        rec(f->a, key(13, (uint8_t)(1 + i), 0, "", T0 + i), T0 + i, NULL);
+    struct mdlg_ledger_purge_stats ps;
+    assert_int_equal(mdlg_ledger_purge(f->a, T0 + 200 * DAY, &ps), MDLG_E_OK);
+    assert_int_equal(ps.keys_deleted, 3);
+    int64_t later = T0 + 201 * DAY;
+    assert_int_equal(rec(f->a, key(13, 9, 0, "", later), later, NULL).claims, 1);
+    assert_int_equal(rec(f->b, key(13, 8, 0, "", later), later + 1, NULL).claims, 2);
+    assert_int_equal(rec(f->a, key(13, 7, 0, "", later), later + 2, NULL).claims, 3);
+}
+
+static void test_large_cluster_newest(void **state)
+{
+    struct fx *f = *state;
+    char ids[300][MDLG_LEDGER_ID_LEN + 1];
+    for (int i = 0; i < 300; i++)
+        rec(i % 3 ? f->a : f->b, key(14, (uint8_t)i, 0, "", T0 + i), T0 + i, ids[i]);
+    for (int i = 1; i < 300; i++)   /* ids sort by creation time */
+        assert_true(strcmp(ids[i - 1], ids[i]) <= 0 || memcmp(ids[i - 1], ids[i], 8) == 0);
+    struct mdlg_ledger_stats s = rec(f->a, key(14, 255, 0, "", T0 + 400), T0 + 400, NULL);
+    assert_int_equal(s.claims, 301);
+    assert_int_equal(s.identities, 256);
+    assert_int_equal(s.n_related, MDLG_LEDGER_RELATED_MAX);
+    for (int i = 0; i < MDLG_LEDGER_RELATED_MAX; i++)
+        assert_string_equal(s.related[i], ids[299 - i]);
+    struct mdlg_ledger_cluster cl[2];
+    size_t n = 0;
+    assert_int_equal(mdlg_ledger_clusters(f->b, T0 + 400, 0, 2, cl, 2, &n), MDLG_E_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(cl[0].claims, 301);
+    assert_int_equal(cl[0].n_sample, MDLG_LEDGER_RELATED_MAX);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_handles_see_each_other, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_leaves_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_window_distinct_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_purge_then_count, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_cluster_newest, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
