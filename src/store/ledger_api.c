@@ -10,6 +10,7 @@
 struct mdlg_ledger {
     const struct mdlg__ledger_ops *ops;
     void *impl;
+    struct mdlg__ledger_group group;
 };
 
 static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
@@ -56,6 +57,7 @@ mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt
         free(l);
         return err;
     }
+    mdlg__ledger_group_init(&l->group);
     *out = l;
     return MDLG_E_OK;
 }
@@ -65,6 +67,7 @@ void mdlg_ledger_close(mdlg_ledger *l)
     if (l == NULL)
         return;
     l->ops->close(l->impl);
+    mdlg__ledger_group_destroy(&l->group);
     free(l);
 }
 
@@ -121,7 +124,7 @@ mdlg_err mdlg_ledger_record(mdlg_ledger *l, struct mdlg_ledger_entry *entries, s
             return MDLG_E_USAGE;
         new_id(entries[i].id);
     }
-    mdlg_err err = l->ops->record(l->impl, entries, n, decide, arg);
+    mdlg_err err = mdlg__ledger_group_record(&l->group, l->ops, l->impl, entries, n, decide, arg);
     if (err != MDLG_E_OK)
         for (size_t i = 0; i < n; i++) {
             free(entries[i].result);

@@ -8,6 +8,8 @@
 #ifndef MDLG_LEDGER_INTERNAL_H
 #define MDLG_LEDGER_INTERNAL_H
 
+#include <pthread.h>
+
 #include "mdlg/ledger.h"
 
 struct mdlg__ledger_ops {
@@ -31,6 +33,22 @@ struct mdlg__ledger_ops {
 enum mdlg_ledger_claim mdlg__ledger_claim_compare(const struct mdlg_ledger_entry *e,
                                                   bool stored, unsigned key_id,
                                                   const uint8_t *hash, size_t len);
+
+/* Group commit of one handle (ledger_group.c): concurrent record calls share a transaction. */
+struct mdlg__ledger_group {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool busy;                         /* a leader is recording */
+    struct gc_req *head, *tail;        /* waiting batches, in arrival order */
+};
+
+void mdlg__ledger_group_init(struct mdlg__ledger_group *g);
+void mdlg__ledger_group_destroy(struct mdlg__ledger_group *g);
+/* ops->record for this batch, in one transaction with the batches queued beside it. */
+mdlg_err mdlg__ledger_group_record(struct mdlg__ledger_group *g,
+                                   const struct mdlg__ledger_ops *ops, void *impl,
+                                   struct mdlg_ledger_entry *e, size_t n,
+                                   mdlg_ledger_decide_fn decide, void *arg);
 
 /* Opens the SQLite backend on a file path (options with defaults filled in). */
 mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_options *opt,
