@@ -65,10 +65,16 @@ static void jb_str(struct jb *b, const char *s)
 
 static void jb_hex(struct jb *b, const uint8_t *h, size_t n)
 {
-    char out[2 * MDLG_LEDGER_HASH + 1];
-    for (size_t i = 0; i < n && i < MDLG_LEDGER_HASH; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
-    jb_printf(b, "\"%s\"", out);
+    static const char digits[] = "0123456789abcdef";
+    char out[2 * MDLG_LEDGER_HASH + 2];
+    size_t k = 0;
+    out[k++] = '"';
+    for (size_t i = 0; i < n && i < MDLG_LEDGER_HASH; i++) {
+        out[k++] = digits[h[i] >> 4];
+        out[k++] = digits[h[i] & 15];
+    }
+    out[k++] = '"';
+    jb_put(b, out, k);
 }
 
 /* "365 days", "24 hours", "90 minutes". */

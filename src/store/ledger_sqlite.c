@@ -246,6 +246,8 @@ mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_opt
         if (err == MDLG_E_OK && i == 0)
             err = migrate(st->conns[0].db, now);
     }
+    if (err == MDLG_E_OK)   /* the index now, so that the first screening does not wait for it */
+        err = mdlg__lq_index_catch_up(&st->conns[0], &st->index);
     if (err != MDLG_E_OK) {
         lq_close(st);
         return err;
