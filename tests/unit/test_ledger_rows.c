@@ -6,8 +6,12 @@
  * the handle that rolled back, when another handle reuses its row numbers),
  * expired and purged rows are not counted, windows and distinct counts match
  * their definitions, a large cluster reports its 10 newest ids, and the ids
- * sort by creation time.
+ * sort by creation time. Group commit: threads sharing one handle are
+ * recorded in shared transactions yet each sees every earlier screening
+ * (counts exactly 1..N), and one caller whose decide fails gets its error
+ * while the others of its group are stored.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,7 +56,7 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-/* What decide saw for key 0 of the last entry; fail_at: entry index whose decide fails. */
+/* What decide saw for key 0 of the last entry; fail_at: the call that fails (-2: all). */
 struct seen {
     struct mdlg_ledger_stats st;
     size_t calls;
@@ -62,7 +66,7 @@ struct seen {
 static mdlg_err decide(void *arg, struct mdlg_ledger_entry *e, const struct mdlg_ledger_stats *s)
 {
     struct seen *sn = arg;
-    if ((long)sn->calls++ == sn->fail_at)
+    if ((long)sn->calls++ == sn->fail_at || sn->fail_at == -2)
         return MDLG_E_NO_MEMORY;
     sn->st = s[0];
     e->result = strdup("{}");
@@ -193,6 +197,58 @@ static void test_large_cluster_newest(void **state)
     assert_int_equal(cl[0].n_sample, MDLG_LEDGER_RELATED_MAX);
 }
 
+/* Group commit: THREADS threads x PER calls on handle a, one key; thread 0 fails every call. */
+#define THREADS 8
+#define PER 25
+
+struct gthread {
+    mdlg_ledger *l;
+    int index;
+    uint32_t seen[PER];
+    int failed;
+};
+
+static void *group_worker(void *arg)
+{
+    struct gthread *t = arg;
+    for (int i = 0; i < PER; i++) {
+        struct mdlg_ledger_key k = key(15, (uint8_t)t->index, 0, "", T0);
+        struct seen sn = { .fail_at = t->index == 0 ? -2 : -1 };
+        struct mdlg_ledger_entry e = { .claim_id = "g", .created_at = T0, .expires_at = T0 + DAY,
+                                       .keys = &k, .n_keys = 1 };
+        mdlg_err err = mdlg_ledger_record(t->l, &e, 1, decide, &sn);
+        if (err != MDLG_E_OK) {
+            t->failed += err == MDLG_E_NO_MEMORY && e.result == NULL;
+            continue;
+        }
+        t->seen[i] = sn.st.claims;
+        free(e.result);
+    }
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    struct fx *f = *state;
+    struct gthread t[THREADS];
+    pthread_t th[THREADS];
+    bool got[THREADS * PER + 1] = { false };
+    for (int i = 0; i < THREADS; i++) {
+        t[i] = (struct gthread){ .l = f->a, .index = i };
+        assert_int_equal(pthread_create(&th[i], NULL, group_worker, &t[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(t[0].failed, PER);           /* the failing caller got its error */
+    for (int i = 1; i < THREADS; i++)
+        for (int j = 0; j < PER; j++) {
+            uint32_t c = t[i].seen[j];
+            assert_true(c >= 1 && c <= (THREADS - 1) * PER && !got[c]);
+            got[c] = true;                      /* every count once: none missed another */
+        }
+    assert_int_equal(rec(f->b, key(15, 99, 0, "", T0), T0, NULL).claims, (THREADS - 1) * PER + 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_window_distinct_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge_then_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_cluster_newest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
