@@ -87,24 +87,25 @@ static bool entry_ok(const struct mdlg_ledger_entry *e)
 }
 
 /*
- * A screening id: 8 characters of the creation time (ms since 1970, 48 bits)
- * in base64url characters taken in ASCII order, then 14 random ones (84
+ * A screening id: 8 base-62 digits of the creation time (ms since 1970; the
+ * digits 0-9A-Za-z in ASCII order, so the first is '0' until about 2080 and
+ * an id never starts with '-'), then 14 random base64url characters (84
  * bits). Ids sort by creation time, so a new screening row lands at the end
  * of the id index instead of on a random page. The clock only orders rows;
  * no decision reads it.
  */
 static void new_id(char out[MDLG_LEDGER_ID_LEN + 1])
 {
-    static const char sorted64[] =
-        "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
+    static const char base62[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     static const char url64[] =
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     struct timespec ts;
     uint8_t r[MDLG_LEDGER_ID_LEN - 8];
     clock_gettime(CLOCK_REALTIME, &ts);
     uint64_t ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-    for (int i = 7; i >= 0; i--, ms >>= 6)
-        out[i] = sorted64[ms & 63];
+    for (int i = 7; i >= 0; i--, ms /= 62)
+        out[i] = base62[ms % 62];
     randombytes_buf(r, sizeof r);
     for (size_t i = 0; i < sizeof r; i++)
         out[8 + i] = url64[r[i] & 63];
