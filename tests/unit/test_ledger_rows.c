@@ -87,13 +87,22 @@ static struct mdlg_ledger_key key(uint8_t h, uint8_t id, uint8_t p, const char *
     return k;
 }
 
+/* A fresh claim id (claim ids are idempotency keys: a repeated one is not recorded). */
+static const char *claim_id(char buf[32])
+{
+    static int n;
+    snprintf(buf, 32, "claim-%d", ++n);
+    return buf;
+}
+
 /* Records one entry with one key on handle l at `at`; returns decide's stats. */
 static struct mdlg_ledger_stats rec(mdlg_ledger *l, struct mdlg_ledger_key k, int64_t at,
                                     char id_out[MDLG_LEDGER_ID_LEN + 1])
 {
+    char cid[32];
     struct seen sn = { .fail_at = -1 };
-    struct mdlg_ledger_entry e = { .claim_id = "c", .created_at = at, .expires_at = at + 100 * DAY,
-                                   .keys = &k, .n_keys = 1 };
+    struct mdlg_ledger_entry e = { .claim_id = claim_id(cid), .created_at = at,
+                                   .expires_at = at + 100 * DAY, .keys = &k, .n_keys = 1 };
     assert_int_equal(mdlg_ledger_record(l, &e, 1, decide, &sn), MDLG_E_OK);
     if (id_out != NULL)
         memcpy(id_out, e.id, MDLG_LEDGER_ID_LEN + 1);
@@ -121,8 +130,9 @@ static void test_rollback_leaves_nothing(void **state)
     struct mdlg_ledger_key k[3] = { key(9, 1, 0, "", T0), key(9, 2, 0, "", T0),
                                     key(9, 3, 0, "", T0) };
     struct mdlg_ledger_entry e[3];
+    char cid[3][32];
     for (int i = 0; i < 3; i++)
-        e[i] = (struct mdlg_ledger_entry){ .claim_id = "r", .created_at = T0,
+        e[i] = (struct mdlg_ledger_entry){ .claim_id = claim_id(cid[i]), .created_at = T0,
                                            .expires_at = T0 + DAY, .keys = &k[i], .n_keys = 1 };
     struct seen sn = { .fail_at = 2 };   /* two entries appended, then the batch fails */
     assert_int_equal(mdlg_ledger_record(f->a, e, 3, decide, &sn), MDLG_E_NO_MEMORY);
@@ -214,7 +224,9 @@ static void *group_worker(void *arg)
     for (int i = 0; i < PER; i++) {
         struct mdlg_ledger_key k = key(15, (uint8_t)t->index, 0, "", T0);
         struct seen sn = { .fail_at = t->index == 0 ? -2 : -1 };
-        struct mdlg_ledger_entry e = { .claim_id = "g", .created_at = T0, .expires_at = T0 + DAY,
+        char cid[32];
+        snprintf(cid, sizeof cid, "g-%d-%d", t->index, i);
+        struct mdlg_ledger_entry e = { .claim_id = cid, .created_at = T0, .expires_at = T0 + DAY,
                                        .keys = &k, .n_keys = 1 };
         mdlg_err err = mdlg_ledger_record(t->l, &e, 1, decide, &sn);
         if (err != MDLG_E_OK) {
