@@ -6,7 +6,8 @@
  * the handle that rolled back, when another handle reuses its row numbers),
  * expired and purged rows are not counted, windows and distinct counts match
  * their definitions, a large cluster reports its 10 newest ids, and the ids
- * sort by creation time. Group commit: threads sharing one handle are
+ * sort by creation time. A ledger of schema 2 (keys clustered by hash) is
+ * migrated with its rows. Group commit: threads sharing one handle are
  * recorded in shared transactions yet each sees every earlier screening
  * (counts exactly 1..N), and one caller whose decide fails gets its error
  * while the others of its group are stored.
@@ -22,6 +23,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "mdlg/ledger.h"
 
@@ -261,6 +263,42 @@ static void test_group_commit(void **state)
     assert_int_equal(rec(f->b, key(15, 99, 0, "", T0), T0, NULL).claims, (THREADS - 1) * PER + 1);
 }
 
+/* Schema 2 as it was (ledger_keys clustered by key), with rows of one key; then opened. */
+static void test_migrate_from_clustered(void **state)
+{
+    struct fx *f = *state;
+    char path[128];
+    sqlite3 *db;
+    snprintf(path, sizeof path, "%s/old.db", f->dir);
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    char sql[2048];
+    int n = snprintf(sql, sizeof sql, "%s",
+        "CREATE TABLE ledger_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);"
+        "INSERT INTO ledger_migrations VALUES (1, 0), (2, 0);"
+        "CREATE TABLE ledger_screenings (id TEXT PRIMARY KEY, claim_id TEXT NOT NULL,"
+        " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, result TEXT NOT NULL,"
+        " content_key_id INTEGER, content_hash BLOB);"
+        "CREATE TABLE ledger_keys (type INTEGER NOT NULL, key_id INTEGER NOT NULL,"
+        " hash BLOB NOT NULL, created_at INTEGER NOT NULL, screening_id TEXT NOT NULL,"
+        " identity BLOB NOT NULL, person BLOB, aux BLOB, state TEXT, expires_at INTEGER NOT NULL,"
+        " PRIMARY KEY (type, key_id, hash, created_at, screening_id)) WITHOUT ROWID;");
+    for (int i = 0; i < 3; i++)
+        n += snprintf(sql + n, sizeof sql - (size_t)n,
+                      "INSERT INTO ledger_keys VALUES (1, 1, zeroblob(32), %lld, 'old%d',"
+                      " zeroblob(15) || x'0%d', NULL, NULL, 'CA', %lld);",
+                      (long long)(T0 - 10 + i), i, i, (long long)(T0 + DAY));
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    mdlg_ledger *l;
+    assert_int_equal(mdlg_ledger_open(path, NULL, T0, &l), MDLG_E_OK);
+    struct mdlg_ledger_stats s = rec(l, key(0, 7, 0, "NV", T0), T0, NULL);
+    assert_int_equal(s.claims, 4);
+    assert_int_equal(s.identities, 4);
+    assert_int_equal(s.states, 2);
+    assert_string_equal(s.related[0], "old2");
+    mdlg_ledger_close(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +308,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_purge_then_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_cluster_newest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_from_clustered, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
