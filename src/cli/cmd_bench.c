@@ -25,6 +25,9 @@
  * The OpenSSL baseline is EVP_PKEY_verify of one P-256 signature over a fixed
  * digest; a full verification needs 3 of them cold (DS chain, issuer,
  * device) and 2 cached, which gives the bounds printed beside the numbers.
+ * Each figure also gets the measuring thread's CPU time per call, and the
+ * shares of the bound are given both ways (rates, and CPU times, which other
+ * load on the machine disturbs far less).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -69,9 +72,14 @@ struct bench_fixture {
     double add_seconds;        /* adding them to the trust set */
 };
 
-/* The figures of one run. cold_one/cold_many: the interleaved pair. */
+/*
+ * The figures of one run. cold_one/cold_many: the interleaved pair. cpu_*:
+ * the measuring thread's CPU time per call in microseconds (other load on
+ * the machine stretches wall time, far less CPU time).
+ */
 struct bench_figures {
     double ossl, cold, cached, cold_one, cold_many;
+    double cpu_ossl, cpu_cold, cpu_cached;
 };
 
 #define BENCH_PAIR_SLICES 10
@@ -170,14 +178,18 @@ static void fixture_free(struct bench_fixture *f)
     mdlg_trust_free(f->many);
 }
 
-/* Verifications per second for `seconds` against `trust`; -1 if any verdict was not valid. */
-static double measure(struct bench_fixture *f, mdlg_trust *trust, bool cached, double seconds)
+/*
+ * Verifications per second for `seconds` against `trust`; -1 if any verdict
+ * was not valid. *cpu_us (if not NULL): this thread's CPU time per call.
+ */
+static double measure(struct bench_fixture *f, mdlg_trust *trust, bool cached, double seconds,
+                      double *cpu_us)
 {
     struct mdlg_verify_opts o = { .now = BENCH_NOW, .policy = MDLG_POLICY_STRICT,
                                   .use_chain_cache = cached, .trust = trust,
                                   .transcript = mdlg_cbor_buf_bytes(&f->transcript) };
     struct mdlg_result r;
-    double start = mdlg_bench_now(), now = start;
+    double start = mdlg_bench_now(), now = start, cpu0 = mdlg_bench_cpu_now();
     long n = 0;
     while (now - start < seconds) {
         for (int i = 0; i < 16; i++, n++) {
@@ -188,6 +200,8 @@ static double measure(struct bench_fixture *f, mdlg_trust *trust, bool cached, d
         }
         now = mdlg_bench_now();
     }
+    if (cpu_us != NULL)
+        *cpu_us = (mdlg_bench_cpu_now() - cpu0) / (double)n * 1e6;
     return (double)n / (now - start);
 }
 
@@ -213,13 +227,20 @@ static void print_text(const struct bench_fixture *f, const struct bench_figures
     printf("mdlgate bench: standard presentation (%zu bytes: 14 elements, 2 KB portrait, ES256, "
            "deviceSignature), strict policy, one thread, %.1f s per figure\n",
            f->response.len, secs);
-    printf("  openssl P-256 verify (EVP_PKEY_verify, fixed digest)  %9.0f /s\n", g->ossl);
+    printf("  openssl P-256 verify (EVP_PKEY_verify, fixed digest)  %9.0f /s"
+           "            CPU %5.1f us per call\n", g->ossl, g->cpu_ossl);
     printf("  mdlgate verify, cold (chain validated each call)     %9.0f /s per core"
-           "   bound %0.f/s (3 verifies), %.0f%% of it\n", g->cold, g->ossl / 3,
-           100 * g->cold * 3 / g->ossl);
+           "   CPU %5.1f us per call\n", g->cold, g->cpu_cold);
     printf("  mdlgate verify, cached DS chain result                %9.0f /s per core"
-           "   bound %0.f/s (2 verifies), %.0f%% of it\n", g->cached, g->ossl / 2,
-           100 * g->cached * 2 / g->ossl);
+           "   CPU %5.1f us per call\n", g->cached, g->cpu_cached);
+    printf("  share of the bound, cold (3 verifies):   %3.0f%% of %.0f/s by rate, %3.0f%% by CPU time\n"
+           "  share of the bound, cached (2 verifies): %3.0f%% of %.0f/s by rate, %3.0f%% by CPU time\n",
+           100 * g->cold * 3 / g->ossl, g->ossl / 3, 100 * 3 * g->cpu_ossl / g->cpu_cold,
+           100 * g->cached * 2 / g->ossl, g->ossl / 2, 100 * 2 * g->cpu_ossl / g->cpu_cached);
+    printf("    method: the baseline is the verify column of `openssl speed ecdsap256` (the same\n"
+           "    EVP_PKEY_verify call on one context, no hashing); CPU time is the measuring\n"
+           "    thread's (CLOCK_THREAD_CPUTIME_ID), which other load on the machine disturbs far\n"
+           "    less than the rates.\n");
     print_many_text(f, g, secs);
 }
 
@@ -242,6 +263,16 @@ static void add_many_json(json_t *j, const struct bench_fixture *f,
         "10 slices alternating with the 1-anchor set; ratio = many / one (interleaved)"));
 }
 
+static void add_cpu_json(json_t *j, const struct bench_figures *g)
+{
+    json_object_set_new(j, "cpu_us_per_openssl_verify", json_real(g->cpu_ossl));
+    json_object_set_new(j, "cpu_us_per_verify_cold", json_real(g->cpu_cold));
+    json_object_set_new(j, "cpu_us_per_verify_cached", json_real(g->cpu_cached));
+    json_object_set_new(j, "cpu_share_of_bound_cold", json_real(3 * g->cpu_ossl / g->cpu_cold));
+    json_object_set_new(j, "cpu_share_of_bound_cached",
+                        json_real(2 * g->cpu_ossl / g->cpu_cached));
+}
+
 /* The JSON form to `out`; false if it could not be written. */
 static bool print_json(const struct bench_fixture *f, const struct bench_figures *g, double secs,
                        FILE *out)
@@ -252,7 +283,11 @@ static bool print_json(const struct bench_fixture *f, const struct bench_figures
         "bound_cached_per_sec", (int)(g->ossl / 2), "seconds_per_figure", secs,
         "presentation_bytes", (json_int_t)f->response.len,
         "method", "mdlg_verify() in a loop on one thread, strict policy; cold = chain validated "
-                  "every call, cached = DS chain result reused; baseline = EVP_PKEY_verify P-256");
+                  "every call, cached = DS chain result reused; baseline = EVP_PKEY_verify P-256 on one "
+                  "context, as the verify column of `openssl speed ecdsap256`; cpu_* = the "
+                  "thread's CPU time per call");
+    if (j)
+        add_cpu_json(j, g);
     if (j)
         add_many_json(j, f, g);
     bool ok = j != NULL && json_dumpf(j, out, JSON_INDENT(2)) == 0 && fputc('\n', out) != EOF;
@@ -278,7 +313,8 @@ static bool measure_pair(struct bench_fixture *f, double secs, struct bench_figu
 {
     double slice = secs / BENCH_PAIR_SLICES, one = 0, many = 0;
     for (int i = 0; i < BENCH_PAIR_SLICES; i++) {
-        double a = measure(f, f->trust, false, slice), b = measure(f, f->many, false, slice);
+        double a = measure(f, f->trust, false, slice, NULL);
+        double b = measure(f, f->many, false, slice, NULL);
         if (a <= 0 || b <= 0)
             return false;
         one += a, many += b;
@@ -291,9 +327,9 @@ static bool measure_pair(struct bench_fixture *f, double secs, struct bench_figu
 /* The figures; false if a verification failed or OpenSSL errored. */
 static bool run_figures(struct bench_fixture *f, double secs, struct bench_figures *g)
 {
-    g->ossl = mdlg_bench_openssl_p256_verify(secs);
-    g->cold = measure(f, f->trust, false, secs);
-    g->cached = measure(f, f->trust, true, secs);
+    g->ossl = mdlg_bench_openssl_p256_verify(secs, &g->cpu_ossl);
+    g->cold = measure(f, f->trust, false, secs, &g->cpu_cold);
+    g->cached = measure(f, f->trust, true, secs, &g->cpu_cached);
     if (g->ossl <= 0 || g->cold <= 0 || g->cached <= 0)
         return false;
     return f->many == NULL || measure_pair(f, secs, g);

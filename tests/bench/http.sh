@@ -7,7 +7,9 @@
 #   - server: `mdlgate serve` on 127.0.0.1:<ephemeral> with a temporary config (the test IACA
 #     of the presentation as the only anchor, request log on, written to a file), a random
 #     API key, default worker threads (one per core), chain cache on as in production;
-#   - client: wrk, 1 thread, on the same machine (it shares the cores with the server);
+#   - client: wrk, 1 thread, on the same machine (it shares the cores with the server; the CPU
+#     it and the server use per request in the maximum run are printed, and from the server's
+#     the rate it would reach with the cores to itself, labelled as derived);
 #     tests/bench/verify_post.lua sends the request and counts any answer that is not
 #     200 with "valid": true (the run fails if there is one);
 #   - maximum rate: closed loop, BENCH_CONNECTIONS connections (default 4 per core);
@@ -58,6 +60,11 @@ load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "== in-process: mdlgate bench (load average before: $(load))"
 "$M" bench --seconds "$SECS" --anchors "${BENCH_ANCHORS:-10000}" --json-out "$TMP/inproc.json" ||
     die "mdlgate bench failed"
+# the external reference for the baseline: OpenSSL's own tool, the verify column
+if command -v openssl >/dev/null; then
+    echo "  external reference, same run: $(openssl speed -seconds 1 ecdsap256 2>/dev/null |
+        awk '/ecdsa \(nistp256\)/ { printf "openssl speed ecdsap256: %.0f verify/s", $NF }')"
+fi
 
 # --- 2. the server ---
 "$M" issue -q --pki "$TMP/pki" --transcript-hex "$TH" --out "$TMP/standard.cbor" || die "issue failed"
@@ -81,10 +88,22 @@ grep -q '^{"valid":true' "$TMP/first.json" || die "the standard presentation is 
 
 # --- 3. wrk runs ---
 export MDLG_BENCH_BODY=$TMP/standard.cbor MDLG_BENCH_TH=$TH MDLG_BENCH_KEY=$KEY
-# run NAME CONNECTIONS SECONDS PACE: wrk output in $TMP/NAME.wrk; fails on a wrong answer
+# CPU seconds (user + system) the server has used so far
+server_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$SERVER/stat"; }
+# CPU seconds of this shell's finished children from the output of the `times` builtin
+# (its second line), which must run in this shell, not in a $(...) subshell
+children_cpu() { sed -n 2p "$1" | awk '{ n = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); n += a[1] * 60 + a[2] } printf "%.2f", n }'; }
+# run NAME CONNECTIONS SECONDS PACE: wrk output in $TMP/NAME.wrk, the CPU seconds the server
+# and wrk used during it in $TMP/NAME.cpu; fails on a wrong answer
 run() {
+    local s0 s1
+    s0=$(server_cpu)
+    times >"$TMP/times0"
     MDLG_BENCH_PACE=$4 wrk -t1 -c"$2" -d"$3"s --timeout 10s -s "$LUA" "$URL" >"$TMP/$1.wrk" 2>&1 ||
         die "wrk failed: $(cat "$TMP/$1.wrk")"
+    times >"$TMP/times1"
+    s1=$(server_cpu)
+    echo "$s0 $s1 $(children_cpu "$TMP/times0") $(children_cpu "$TMP/times1")" >"$TMP/$1.cpu"
     grep -q '^MDLG requests=[1-9][0-9]* invalid=0 .*socket_errors=0$' "$TMP/$1.wrk" ||
         die "$1: wrong answers or socket errors: $(cat "$TMP/$1.wrk")"
     kill -0 "$SERVER" 2>/dev/null || die "the server died during $1"
@@ -134,6 +153,15 @@ cores = $CORES
 both = inp["verify_per_sec_core_cached"] * cores
 share = mx["rate"] / both
 ms = lambda us: us / 1000
+# CPU per request in the maximum run: the server's (user + system, kernel network work
+# included) and wrk's, against one in-process cached verification (1 / its rate)
+s0, s1, w0, w1 = (float(x) for x in open(f"{tmp}/max.cpu").read().split())
+srv_us = (s1 - s0) / mx["requests"] * 1e6
+wrk_us = (w1 - w0) / mx["requests"] * 1e6
+wrk_core = (w1 - w0) / (mx["duration_us"] / 1e6)
+ver_us = inp["cpu_us_per_verify_cached"]      # CPU time, like the server's figure
+alone = cores / (srv_us / 1e6) if srv_us > 0 else 0
+alone_share = ver_us / srv_us if srv_us > 0 else 0
 print(f"""
 mdlgate bench, HTTP: POST /v1/verify, standard presentation ({inp['presentation_bytes']} bytes CBOR,
 transcript_hex in the query), keep-alive, wrk 1 thread on loopback sharing the {cores} cores with
@@ -145,6 +173,11 @@ mdlgate serve ({cores} worker threads, request log on, chain cache on)
                                   {half['rate']:8.0f} req/s   p50 {ms(half['p50_us']):6.2f} ms   p99 {ms(half['p99_us']):6.2f} ms
                                   ({100 * half['rate'] / mx['rate']:.0f}% of the maximum)
   every answer 200 with "valid": true ({one['requests'] + mx['requests'] + half['requests']} checked)
+CPU per request in the maximum run (user + system, from /proc and the shell's times builtin):
+  mdlgate serve {srv_us:6.0f} us (in-process cached verification, CPU time: {ver_us:.0f} us; HTTP adds {srv_us - ver_us:.0f} us)
+  wrk           {wrk_us:6.0f} us ({100 * wrk_core:.0f}% of one core, taken from the {cores} cores the server runs on)
+  derived, not measured: with the {cores} cores to itself the server would serve {alone:.0f} req/s,
+  {100 * alone_share:.0f}% of in-process on all cores by CPU time (the target's ratio without wrk and other load)
 in-process, same run: cached {inp['verify_per_sec_core_cached']}/s per core x {cores} cores = {both}/s; cold {inp['verify_per_sec_core_cold']}/s per core
 target (issue 3):
   HTTP maximum >= 60% of in-process on all cores: {100 * share:.0f}% -> {'met' if share >= 0.6 else 'NOT met'}
@@ -159,7 +192,12 @@ inp.update({"http_cores": cores, "http_connections_max": $CONNS,
             "http_half_pace_ms_mean": $PACE, "http_half_p50_ms": ms(half["p50_us"]),
             "http_half_p99_ms": ms(half["p99_us"]),
             "http_max_share_of_inprocess_cached_all_cores": share,
-            "http_target_share_met": share >= 0.6, "http_target_p99_met": half["p99_us"] < 5000})
+            "http_target_share_met": share >= 0.6, "http_target_p99_met": half["p99_us"] < 5000,
+            "http_max_server_cpu_us_per_req": round(srv_us, 1),
+            "http_max_wrk_cpu_us_per_req": round(wrk_us, 1),
+            "http_max_wrk_core_share": round(wrk_core, 3),
+            "http_server_alone_req_per_sec_derived": round(alone),
+            "http_server_alone_share_by_cpu_derived": round(alone_share, 3)})
 json.dump(inp, open(out, "w"), indent=2)
 PY
 echo "(every figure: $OUT)"
