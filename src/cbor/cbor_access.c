@@ -87,10 +87,30 @@ static bool match_int(const struct mdlg_cbor_doc *d, uint32_t k, const void *wan
     return mdlg_cbor_get_int(d, k, &v) && v == *(const int64_t *)want;
 }
 
+/*
+ * Text keys are looked up on every step of a verification: definite ones
+ * (all that mdoc producers send) are compared here directly; a chunked key
+ * goes through match_str like any other.
+ */
 uint32_t mdlg_cbor_map_get_str(const struct mdlg_cbor_doc *d, uint32_t i, const char *key)
 {
     struct mdlg_bytes want = mdlg_bytes_make(key, strlen(key));
-    return map_find(d, i, match_str, &want);
+    if (!mdlg_cbor_is_type(d, i, MDLG_CBOR_MAP))
+        return MDLG_CBOR_NONE;
+    uint32_t end = d->items[i].end;
+    for (uint32_t k = i + 1; k < end;) {
+        uint32_t v = d->items[k].end;
+        if (v >= end)
+            break;
+        const struct mdlg_cbor_item *it = &d->items[k];
+        if (it->type == MDLG_CBOR_TSTR &&
+            (it->indefinite ? match_str(d, k, &want)
+                            : it->v.s.len == want.len &&
+                                  (want.len == 0 || memcmp(it->v.s.ptr, key, want.len) == 0)))
+            return v;
+        k = d->items[v].end;
+    }
+    return MDLG_CBOR_NONE;
 }
 
 uint32_t mdlg_cbor_map_get_int(const struct mdlg_cbor_doc *d, uint32_t i, int64_t key)
