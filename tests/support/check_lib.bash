@@ -20,6 +20,13 @@ passed=0 failed=0
 ok() { echo "ok   $1"; passed=$((passed + 1)); }
 bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 check() { if eval "$2"; then ok "$1"; else bad "$1 [$2]"; fi; }
+# wait_for SECONDS 'condition': polls every 50 ms until the condition holds (status 0) or the
+# time is up (status 1). For events a loaded machine may deliver late: never a fixed sleep.
+wait_for() {
+    local i
+    for ((i = 0; i < $1 * 20; i++)); do eval "$2" && return 0; sleep 0.05; done
+    eval "$2"
+}
 finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
