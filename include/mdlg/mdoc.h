@@ -138,6 +138,8 @@ struct mdlg_doc_result {
     mdlg_err status_list_err;             /* why it is unavailable (OK if not) */
     const char *status_list_detail;       /* static text, or NULL */
     enum mdlg_revocation_policy revocation; /* the policy applied */
+    bool has_device_key_thumbprint;       /* the MSO deviceKey decoded */
+    uint8_t device_key_thumbprint[32];    /* its RFC 9679 COSE Key thumbprint (SHA-256) */
 };
 
 struct mdlg_result {

@@ -137,6 +137,38 @@ static void check_device_namespaces(struct doc_ctx *c, struct mdlg_bytes inner)
     free(items);
 }
 
+/*
+ * RFC 9679 thumbprint of a decoded COSE_Key: SHA-256 of the deterministic
+ * map of its required members (EC2 {1, -1, -2, -3}, OKP {1, -1, -2}).
+ */
+static void thumbprint(const struct mdlg_cbor_doc *m, uint32_t dk, struct mdlg_doc_result *r)
+{
+    static const int64_t labels[] = { 1, -1, -2, -3 };
+    uint8_t storage[200];
+    struct mdlg_cbor_buf b;
+    int64_t kty = 0, v;
+    struct mdlg_bytes x;
+    if (!mdlg_cbor_get_int(m, mdlg_cbor_map_get_int(m, dk, 1), &kty) || (kty != 1 && kty != 2))
+        return;
+    size_t n = kty == 2 ? 4 : 3;
+    mdlg_cbor_buf_init(&b, storage, sizeof storage);
+    mdlg_cbor_put_map(&b, n);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t item = mdlg_cbor_map_get_int(m, dk, labels[i]);
+        mdlg_cbor_put_int(&b, labels[i]);
+        if (i < 2 && mdlg_cbor_get_int(m, item, &v))
+            mdlg_cbor_put_int(&b, v);
+        else if (i >= 2 && mdlg_cbor_get_bstr(m, item, &x))
+            mdlg_cbor_put_bstr(&b, x.ptr, x.len);
+        else
+            b.err = MDLG_E_COSE_KEY_MALFORMED;
+    }
+    r->has_device_key_thumbprint =
+        mdlg_cbor_buf_err(&b) == MDLG_E_OK &&
+        mdlg_sha256(b.ptr, b.len, r->device_key_thumbprint) == MDLG_E_OK;
+    mdlg_cbor_buf_free(&b);
+}
+
 /* The device key from the MSO, or a recorded failure. */
 static bool load_device_key(struct doc_ctx *c)
 {
@@ -144,6 +176,8 @@ static bool load_device_key(struct doc_ctx *c)
     uint32_t dk = mdlg_cbor_map_get_str(m, mdlg_cbor_map_get_str(m, 0, "deviceKeyInfo"),
                                         "deviceKey");
     mdlg_err e = mdlg_cose_key_decode(m, dk, &c->device_key);
+    if (e == MDLG_E_OK)
+        thumbprint(m, dk, c->r);
     if (e == MDLG_E_OK)
         return true;
     mdlg__doc_fail0(c, MDLG_CHECK_DEVICE_AUTH, MDLG_E_DEVICE_KEY_INVALID, c->issuer_auth.offset,
