@@ -239,6 +239,30 @@ mdlg_err mdlg_store_verdict_put(mdlg_store *s, const char *id, const char *full_
 mdlg_err mdlg_store_verdict_get(mdlg_store *s, const char *id, int64_t now, char **json_out,
                                 bool *redacted_out) MDLG_WARN_UNUSED;
 
+/*
+ * Screening records. When claim screening is configured, the service keeps
+ * with a completed request's verdict what screening needs of it: an opaque
+ * record of keyed hashes (src/fraud: mdlg_screen_mdl_seal), never an element
+ * value. It lives in the verdict's row and goes with it (purge).
+ *
+ * screening_put: sets it (once per verdict; a second put replaces it).
+ * Errors: STORE_NOT_FOUND (no verdict for this id), USAGE, LIMIT_STRING_SIZE
+ * (longer than MDLG_STORE_SCREENING_MAX), STORE_UNAVAILABLE.
+ *
+ * screening_get: the request's state at `now` (a pending request past its
+ * expiry reads EXPIRED) and the record (*len 0 if none: the request is not
+ * completed, or its verdict has no record). Errors: STORE_NOT_FOUND (no such
+ * request, or not a well-formed id), STORE_UNAVAILABLE.
+ */
+#define MDLG_STORE_SCREENING_MAX 1024
+
+mdlg_err mdlg_store_screening_put(mdlg_store *s, const char *id, struct mdlg_bytes rec)
+    MDLG_WARN_UNUSED;
+mdlg_err mdlg_store_screening_get(mdlg_store *s, const char *id, int64_t now,
+                                  enum mdlg_request_state *state,
+                                  uint8_t out[MDLG_STORE_SCREENING_MAX], size_t *len)
+    MDLG_WARN_UNUSED;
+
 struct mdlg_store_purge_stats {
     uint64_t requests_expired;   /* pending -> expired (reader key deleted) */
     uint64_t elements_deleted;   /* verdicts whose element values were dropped */

@@ -379,6 +379,57 @@ static mdlg_err pg_info(void *impl, struct mdlg_store_info *out)
 
 static void pg_close(void *impl) { mdlg__pg_pool_close(impl); }
 
+/* ---- screening records ---- */
+
+static mdlg_err pg_screening_put(void *impl, const char *id, struct mdlg_bytes rec)
+{
+    struct pg_conn *c;
+    mdlg_err err = mdlg__pg_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    struct pg_params p = { 0 };
+    mdlg__pg_text(&p, id);
+    mdlg__pg_bytes(&p, rec);
+    PGresult *r = mdlg__pg_query(c, "UPDATE verdicts SET screening = $2 WHERE request_id = $1",
+                                 &p, &err);
+    if (r != NULL && mdlg__pg_affected(r) != 1)
+        err = MDLG_E_STORE_NOT_FOUND;
+    PQclear(r);
+    mdlg__pg_release(impl, c);
+    return err;
+}
+
+static mdlg_err pg_screening_get(void *impl, const char *id, enum mdlg_request_state *state,
+                                 int64_t *expires_at, uint8_t *out, size_t cap, size_t *len)
+{
+    struct pg_conn *c;
+    mdlg_err err = mdlg__pg_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    struct pg_params p = { 0 };
+    int64_t st = 0;
+    char hex[2 * MDLG_STORE_SCREENING_MAX + 1] = "";
+    mdlg__pg_text(&p, id);
+    PGresult *r = mdlg__pg_query(c, "SELECT r.state, r.expires_at, encode(v.screening, 'hex')"
+                                    " FROM requests r LEFT JOIN verdicts v ON v.request_id = r.id"
+                                    " WHERE r.id = $1", &p, &err);
+    mdlg__pg_release(impl, c);
+    if (r != NULL && PQntuples(r) != 1)
+        err = MDLG_E_STORE_NOT_FOUND;
+    else if (r != NULL && ((err = mdlg__pg_col_int(r, 0, 0, &st)) != MDLG_E_OK ||
+                           (err = mdlg__pg_col_int(r, 0, 1, expires_at)) != MDLG_E_OK))
+        err = MDLG_E_STORE_CORRUPT;
+    else if (r != NULL && !PQgetisnull(r, 0, 2) &&
+             mdlg__pg_col_text(r, 0, 2, hex, sizeof hex) != MDLG_E_OK)
+        err = MDLG_E_LIMIT_STRING_SIZE;
+    *state = (enum mdlg_request_state)st;
+    *len = 0;
+    if (err == MDLG_E_OK && sodium_hex2bin(out, cap, hex, strlen(hex), NULL, len, NULL) != 0)
+        err = MDLG_E_STORE_CORRUPT;
+    PQclear(r);
+    return err;
+}
+
 const struct mdlg__store_ops mdlg__pg_ops = {
     .name = "postgres",
     .close = pg_close,
@@ -389,6 +440,8 @@ const struct mdlg__store_ops mdlg__pg_ops = {
     .verdict_get = pg_verdict_get,
     .purge = pg_purge,
     .info = pg_info,
+    .screening_put = pg_screening_put,
+    .screening_get = pg_screening_get,
 };
 
 mdlg_err mdlg__pg_open(const char *url, const struct mdlg__store_cfg *cfg, int64_t now,

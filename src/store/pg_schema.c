@@ -42,6 +42,9 @@ static const struct mdlg__pg_migration store_migrations[] = {
       " full_until BIGINT NOT NULL);"
       "CREATE INDEX requests_expires_at ON requests(expires_at);"
       "CREATE INDEX verdicts_full_until ON verdicts(full_until) WHERE full_json IS NOT NULL" },
+    /* what claim screening keeps of a verdict: keyed hashes only (mdlg_store_screening_put) */
+    { 3, "screening record of a verdict",
+      "ALTER TABLE verdicts ADD COLUMN screening BYTEA" },
 };
 
 const struct mdlg__pg_schema mdlg__pg_store_schema = {

@@ -41,6 +41,10 @@ const char *const mdlg__sq_sql[SQ_STMT_COUNT] = {
         "DELETE FROM verdicts WHERE request_id IN"
         " (SELECT id FROM requests WHERE expires_at <= ?1)",
     [SQ_PURGE_REQUESTS] = "DELETE FROM requests WHERE expires_at <= ?1",
+    [SQ_SCREENING_PUT] = "UPDATE verdicts SET screening = ?2 WHERE request_id = ?1",
+    [SQ_SCREENING_GET] =
+        "SELECT r.state, r.expires_at, v.screening FROM requests r"
+        " LEFT JOIN verdicts v ON v.request_id = r.id WHERE r.id = ?1",
 };
 
 /* ---- reading rows ---- */
@@ -343,6 +347,55 @@ static mdlg_err sq_purge(void *impl, int64_t now, int64_t delete_before,
     return err;
 }
 
+/* ---- screening records ---- */
+
+static mdlg_err sq_screening_put(void *impl, const char *id, struct mdlg_bytes rec)
+{
+    struct sq_conn *c;
+    mdlg_err err = mdlg__sq_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    sqlite3_stmt *st = mdlg__sq_stmt(c, SQ_SCREENING_PUT, &err);
+    if (st != NULL) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, rec.ptr, (int)rec.len, SQLITE_STATIC);
+        err = mdlg__sq_run(st);
+        if (err == MDLG_E_OK && sqlite3_changes(c->db) != 1)
+            err = MDLG_E_STORE_NOT_FOUND;
+    }
+    mdlg__sq_release(impl, c);
+    return err;
+}
+
+static mdlg_err sq_screening_get(void *impl, const char *id, enum mdlg_request_state *state,
+                                 int64_t *expires_at, uint8_t *out, size_t cap, size_t *len)
+{
+    struct sq_conn *c;
+    mdlg_err err = mdlg__sq_acquire(impl, &c);
+    if (err != MDLG_E_OK)
+        return err;
+    sqlite3_stmt *st = mdlg__sq_stmt(c, SQ_SCREENING_GET, &err);
+    if (st != NULL) {
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            size_t n = (size_t)sqlite3_column_bytes(st, 2);
+            *state = (enum mdlg_request_state)sqlite3_column_int(st, 0);
+            *expires_at = sqlite3_column_int64(st, 1);
+            *len = n <= cap ? n : 0;
+            if (n > cap)
+                err = MDLG_E_LIMIT_STRING_SIZE;
+            else if (n > 0)
+                memcpy(out, sqlite3_column_blob(st, 2), n);
+        } else {
+            err = rc == SQLITE_DONE ? MDLG_E_STORE_NOT_FOUND : mdlg__sq_err(rc);
+        }
+        sqlite3_reset(st);
+    }
+    mdlg__sq_release(impl, c);
+    return err;
+}
+
 const struct mdlg__store_ops mdlg__sq_ops = {
     .name = "sqlite",
     .close = mdlg__sq_close,
@@ -353,4 +406,6 @@ const struct mdlg__store_ops mdlg__sq_ops = {
     .verdict_get = sq_verdict_get,
     .purge = sq_purge,
     .info = mdlg__sq_info,
+    .screening_put = sq_screening_put,
+    .screening_get = sq_screening_get,
 };

@@ -41,6 +41,9 @@ static const struct migration migrations[] = {
       " full_until INTEGER NOT NULL);"
       "CREATE INDEX requests_expires_at ON requests(expires_at);"
       "CREATE INDEX verdicts_full_until ON verdicts(full_until) WHERE full_json IS NOT NULL;" },
+    /* what claim screening keeps of a verdict: keyed hashes only (mdlg_store_screening_put) */
+    { 3, "screening record of a verdict",
+      "ALTER TABLE verdicts ADD COLUMN screening BLOB;" },
 };
 
 #define MIGRATION_COUNT (sizeof migrations / sizeof migrations[0])

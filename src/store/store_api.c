@@ -356,3 +356,33 @@ mdlg_err mdlg_store_info(mdlg_store *s, struct mdlg_store_info *out)
     out->pool_size = s->cfg.pool_size;
     return s->ops->info(s->impl, out);
 }
+
+mdlg_err mdlg_store_screening_put(mdlg_store *s, const char *id, struct mdlg_bytes rec)
+{
+    if (s == NULL || rec.ptr == NULL || rec.len == 0)
+        return MDLG_E_USAGE;
+    if (rec.len > MDLG_STORE_SCREENING_MAX)
+        return MDLG_E_LIMIT_STRING_SIZE;
+    if (!id_ok(id))
+        return MDLG_E_STORE_NOT_FOUND;
+    return s->ops->screening_put(s->impl, id, rec);
+}
+
+mdlg_err mdlg_store_screening_get(mdlg_store *s, const char *id, int64_t now,
+                                  enum mdlg_request_state *state,
+                                  uint8_t out[MDLG_STORE_SCREENING_MAX], size_t *len)
+{
+    int64_t expires_at = 0;
+    if (s == NULL || state == NULL || out == NULL || len == NULL)
+        return MDLG_E_USAGE;
+    *len = 0;
+    if (!id_ok(id))
+        return MDLG_E_STORE_NOT_FOUND;
+    mdlg_err err = s->ops->screening_get(s->impl, id, state, &expires_at, out,
+                                         MDLG_STORE_SCREENING_MAX, len);
+    if (err == MDLG_E_OK && *state == MDLG_REQUEST_PENDING && expires_at <= now)
+        *state = MDLG_REQUEST_EXPIRED;
+    if (err != MDLG_E_OK || *state != MDLG_REQUEST_COMPLETED)
+        *len = 0;
+    return err;
+}

@@ -73,6 +73,15 @@ struct mdlg__store_ops {
                             struct mdlg__verdict *out);
     mdlg_err (*purge)(void *impl, int64_t now, int64_t delete_before,
                       struct mdlg_store_purge_stats *stats);
+    /* Sets the verdict's screening record; STORE_NOT_FOUND if no verdict. */
+    mdlg_err (*screening_put)(void *impl, const char *id, struct mdlg_bytes rec);
+    /*
+     * The request's stored state and expiry, and its verdict's screening record
+     * (*len 0 if none); STORE_NOT_FOUND if no such request, LIMIT_STRING_SIZE if
+     * the record exceeds cap.
+     */
+    mdlg_err (*screening_get)(void *impl, const char *id, enum mdlg_request_state *state,
+                              int64_t *expires_at, uint8_t *out, size_t cap, size_t *len);
     mdlg_err (*info)(void *impl, struct mdlg_store_info *out);
 };
 

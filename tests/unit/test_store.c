@@ -918,6 +918,63 @@ static void test_verdict_put_rules(void **state)
     mdlg_store_close(s);
 }
 
+/*
+ * Screening records beside a verdict: put needs a verdict, get reports the
+ * request's state (pending, expired, completed) and the record only when
+ * completed; the bytes come back as stored; purge removes them with the row.
+ */
+static void test_screening_records(void **state)
+{
+    struct fx *f = *state;
+    mdlg_store *s = open_ok(f, NULL, T0);
+    char pending[MDLG_STORE_ID_LEN + 1], done[MDLG_STORE_ID_LEN + 1], bare[MDLG_STORE_ID_LEN + 1];
+    uint8_t rec[300], out[MDLG_STORE_SCREENING_MAX];
+    size_t len = 7;
+    enum mdlg_request_state st;
+    struct mdlg_request r;
+    for (size_t i = 0; i < sizeof rec; i++)
+        rec[i] = (uint8_t)(i * 7 + 1);
+    create_at(s, T0, pending);
+    completed_with_verdict(s, done, "{}");
+    create_at(s, T0, bare);
+    assert_err(mdlg_store_request_consume(s, bare, T0 + 1, &r), MDLG_E_OK);
+    const struct { const char *id; size_t n; mdlg_err want; } puts[] = {
+        { pending, sizeof rec, MDLG_E_STORE_NOT_FOUND },                 /* no verdict yet */
+        { bare, sizeof rec, MDLG_E_STORE_NOT_FOUND },                    /* completed, no verdict */
+        { "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", sizeof rec, MDLG_E_STORE_NOT_FOUND },
+        { done, 0, MDLG_E_USAGE },
+        { done, sizeof rec, MDLG_E_OK },
+    };
+    for (size_t i = 0; i < COUNT(puts); i++)
+        assert_err(mdlg_store_screening_put(s, puts[i].id, mdlg_bytes_make(rec, puts[i].n)),
+                   puts[i].want);
+    const struct { const char *id; int64_t at; mdlg_err want; enum mdlg_request_state st;
+                   size_t len; } gets[] = {
+        { pending, T0 + 5, MDLG_E_OK, MDLG_REQUEST_PENDING, 0 },
+        { pending, T0 + TTL, MDLG_E_OK, MDLG_REQUEST_EXPIRED, 0 },
+        { bare, T0 + 5, MDLG_E_OK, MDLG_REQUEST_COMPLETED, 0 },
+        { done, T0 + 5, MDLG_E_OK, MDLG_REQUEST_COMPLETED, sizeof rec },
+        { done, T0 + 10 * TTL, MDLG_E_OK, MDLG_REQUEST_COMPLETED, sizeof rec },
+        { "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB", T0 + 5, MDLG_E_STORE_NOT_FOUND, 0, 0 },
+        { "short", T0 + 5, MDLG_E_STORE_NOT_FOUND, 0, 0 },
+    };
+    for (size_t i = 0; i < COUNT(gets); i++) {
+        memset(out, 0, sizeof out);
+        assert_err(mdlg_store_screening_get(s, gets[i].id, gets[i].at, &st, out, &len),
+                   gets[i].want);
+        assert_int_equal(len, gets[i].len);
+        if (gets[i].want == MDLG_E_OK)
+            assert_int_equal(st, gets[i].st);
+        if (len > 0)
+            assert_memory_equal(out, rec, sizeof rec);
+    }
+    /* the record goes with the row */
+    assert_err(mdlg_store_purge(s, T0 + TTL + 2 * 86400, NULL), MDLG_E_OK);
+    assert_err(mdlg_store_screening_get(s, done, T0 + TTL + 2 * 86400, &st, out, &len),
+               MDLG_E_STORE_NOT_FOUND);
+    mdlg_store_close(s);
+}
+
 struct reader {
     mdlg_store *s;
     const char *id;
@@ -1146,7 +1203,8 @@ static void test_postgres_unavailable(void **state)
         FX(test_migrate_concurrent_open), FX(test_create_get), FX(test_create_rejects),   \
         FX(test_lifecycle), FX(test_server_key), FX(test_threads_consume_once),           \
         FX(test_processes_consume_once), FX(test_durable_after_kill), FX(test_retention), \
-        FX(test_verdict_put_rules), FX(test_verdict_read_once_threads), FX(test_purge)
+        FX(test_verdict_put_rules), FX(test_verdict_read_once_threads), FX(test_purge), \
+        FX(test_screening_records)
 
 int main(void)
 {
