@@ -74,13 +74,22 @@ enum mdlg_claim_field {
     MDLG_CF_MDL_GIVEN_NAME,
     MDLG_CF_MDL_FAMILY_NAME,
     MDLG_CF_MDL_BIRTH_DATE,
+    MDLG_CF_MDL_REQUEST_ID,    /* a completed presentation request whose mDL data to use
+                                  (instead of the inline mdl_* fields; see mdl_request) */
     MDLG_CF_COUNT
 };
 
-/* A claim: field texts (NULL or length 0 = absent), borrowed, not NUL-terminated. */
+/*
+ * A claim: field texts (NULL or length 0 = absent), borrowed, not NUL-terminated.
+ * mdl_request: when the claim names a request (MDLG_CF_MDL_REQUEST_ID), the
+ * caller resolves it to the sealed mDL hashes stored with that request
+ * (mdlg_screen_mdl_seal) and passes them here, borrowed.
+ */
 struct mdlg_claim {
     const char *f[MDLG_CF_COUNT];
     size_t len[MDLG_CF_COUNT];
+    const uint8_t *mdl_request;
+    size_t mdl_request_len;
 };
 
 /* "claim_id", "ssn", ...; NULL out of range. */
@@ -203,6 +212,43 @@ mdlg_err mdlg_screen_batch(mdlg_screener *s, struct mdlg_screen_item *items, siz
 
 /* Frees the json of each item. */
 void mdlg_screen_items_free(struct mdlg_screen_item *items, size_t n);
+
+/* ---- mDL data of a presentation request (src/fraud/screen_mdl.c) ---- */
+
+/*
+ * What a verdict of a presentation request yields for screening, taken from
+ * its first mDL document. Texts are NUL-terminated (NULL = absent).
+ */
+struct mdlg_mdl_elements {
+    bool verified;                          /* the verdict is valid */
+    const char *jurisdiction;               /* "US-CA" */
+    const char *document_number;
+    const uint8_t *device_key_thumbprint;   /* 32 bytes (RFC 9679), or NULL */
+    const char *given_name, *family_name, *birth_date;
+};
+
+#define MDLG_SCREEN_MDL_SEALED_MAX 600      /* bytes of a sealed mDL record */
+
+/*
+ * Turns mDL elements into what screening needs and nothing more, so no
+ * element value is kept: under every ledger key of the screener, the keyed
+ * hashes of the document (jurisdiction + number), the device-key thumbprint,
+ * the normalised name (personal "mdlg.mdl.name.v1") and the date of birth
+ * ("mdlg.mdl.dob.v1"); plus the jurisdiction code and `verified`. A value
+ * that does not normalise is left out. Writes at most `cap` bytes
+ * (a versioned binary record) and sets *len. Errors: USAGE, LIMIT_STRING_SIZE,
+ * CRYPTO_INTERNAL.
+ *
+ * A claim carrying mdl_request_id and this record (struct mdlg_claim) is
+ * screened as if its mdl_* fields were given inline: mdl_document_reuse,
+ * mdl_device_key_reuse and mdl_out_of_state from the hashes and the code,
+ * mdl_name_mismatch / mdl_birth_date_mismatch by comparing the claim's own
+ * name and date of birth hashed the same way (only when verified). Inline
+ * mdl_* fields beside mdl_request_id make the claim CLAIM_INVALID. Ledger
+ * keys added after the record was sealed get no mDL rows for it.
+ */
+mdlg_err mdlg_screen_mdl_seal(const mdlg_screener *s, const struct mdlg_mdl_elements *in,
+                              uint8_t *out, size_t cap, size_t *len) MDLG_WARN_UNUSED;
 
 /* ---- CSV input (src/fraud/claim_csv.c) ---- */
 

@@ -13,7 +13,7 @@ static const char *const field_names[MDLG_CF_COUNT] = {
     "address_line", "address_unit", "address_zip", "claim_state", "bank_routing",
     "bank_account", "ip", "device_id", "mdl_verified", "mdl_jurisdiction",
     "mdl_document_number", "mdl_device_key", "mdl_given_name", "mdl_family_name",
-    "mdl_birth_date",
+    "mdl_birth_date", "mdl_request_id",
 };
 
 const char *mdlg_claim_field_name(enum mdlg_claim_field f)
@@ -183,6 +183,38 @@ static void compare_mdl(struct prep *p, const struct mdlg_claim *c)
     sodium_memzero(x, sizeof x), sodium_memzero(y, sizeof y);
 }
 
+/* The claim's name and date of birth against the request's, under keys[0]. */
+static void compare_mdl_req(const mdlg_screener *s, struct prep *p, const struct mdlg_claim *c)
+{
+    uint8_t name[MDLG_IDENT_HASH_SIZE], date[MDLG_IDENT_HASH_SIZE], want[MDLG_IDENT_HASH_SIZE];
+    bool has_name, has_date;
+    const struct mdlg_ident_key *k = &s->cfg.keys[0];
+    p->name_match = p->dob_match = -1;
+    if (!p->mdl_verified)
+        return;
+    mdlg__mdl_person_hashes(k, F(c, GIVEN_NAME), F(c, FAMILY_NAME), F(c, BIRTH_DATE), name,
+                            &has_name, date, &has_date);
+    if (has_name && mdlg__mdl_req_hash(&p->req, k->id, MDLREQ_NAME, want))
+        p->name_match = sodium_memcmp(name, want, sizeof want) == 0;
+    if (has_date && mdlg__mdl_req_hash(&p->req, k->id, MDLREQ_DOB, want))
+        p->dob_match = sodium_memcmp(date, want, sizeof want) == 0;
+    sodium_memzero(name, sizeof name), sodium_memzero(date, sizeof date);
+}
+
+/* The mDL of a presentation request: hashes sealed with it, used like inline fields. */
+static void normalise_mdl_req(const mdlg_screener *s, struct prep *p, const struct mdlg_claim *c,
+                              struct canon *cn)
+{
+    p->mdl_verified = p->req.verified;
+    p->mdl_attached = true;
+    memcpy(p->mdl_jur, p->req.jur, sizeof p->mdl_jur);
+    for (size_t i = 0; i < p->req.n; i++) {
+        cn->has[MDLG_IDENT_MDL_DOC] |= (p->req.k[i].has & (1u << MDLREQ_DOC)) != 0;
+        cn->has[MDLG_IDENT_MDL_DEVICE_KEY] |= (p->req.k[i].has & (1u << MDLREQ_DKEY)) != 0;
+    }
+    compare_mdl_req(s, p, c);
+}
+
 static void normalise_mdl(struct prep *p, const struct mdlg_claim *c, struct canon *cn)
 {
     const char *r = NULL;
@@ -219,6 +251,18 @@ static void normalise_person(struct prep *p, const struct mdlg_claim *c, struct 
         snprintf(cn->identity_text, sizeof cn->identity_text, "claim|%s", p->claim_id);
 }
 
+/* mdl_request_id: alone (no inline mdl_*) and resolved; false (reason set) if not. */
+static bool mdl_request(struct prep *p, const struct mdlg_claim *c)
+{
+    p->item->bad_field = "mdl_request_id";
+    for (int f = MDLG_CF_MDL_VERIFIED; f <= MDLG_CF_MDL_BIRTH_DATE; f++)
+        if (present(c, (enum mdlg_claim_field)f))
+            return p->item->bad_reason = "mdl_request_id_with_inline_mdl_fields", false;
+    if (!mdlg__mdl_req_parse(c->mdl_request, c->mdl_request_len, &p->req))
+        return p->item->bad_reason = "mdl_request_not_resolved", false;
+    return true;
+}
+
 /* Claim-level fields; false (item->err set) if the claim cannot be screened. */
 static bool claim_fields(struct prep *p, const struct mdlg_claim *c, int64_t now)
 {
@@ -246,6 +290,8 @@ static bool claim_fields(struct prep *p, const struct mdlg_claim *c, int64_t now
         return false;
     if (present(c, MDLG_CF_CLAIM_STATE))
         memcpy(p->state, j + 3, 3);
+    if (present(c, MDLG_CF_MDL_REQUEST_ID) && !mdl_request(p, c))
+        return false;
     it->err = MDLG_E_OK, it->bad_field = it->bad_reason = NULL;
     return true;
 }
@@ -272,17 +318,37 @@ static enum mdlg_ident_type aux_of(enum mdlg_ident_type t)
 }
 
 /* Appends the rows of one hashing key (one per identifier type present). */
+/*
+ * Hashes every identifier of the claim under one key; have[t] says which
+ * exist. The mDL ones of a request come hashed already (under the keys that
+ * existed when it was sealed).
+ */
+static mdlg_err hash_all(const struct mdlg_ident_key *key, const struct prep *p,
+                         const struct canon *cn, uint8_t (*h)[MDLG_IDENT_HASH_SIZE], bool *have)
+{
+    mdlg_err e = MDLG_E_OK;
+    for (int t = 1; e == MDLG_E_OK && t <= MDLG_IDENT_TYPE_MAX; t++) {
+        have[t] = cn->has[t];
+        if (have[t] && p->req.ok && (t == MDLG_IDENT_MDL_DOC || t == MDLG_IDENT_MDL_DEVICE_KEY))
+            have[t] = mdlg__mdl_req_hash(&p->req, key->id,
+                                         t == MDLG_IDENT_MDL_DOC ? MDLREQ_DOC : MDLREQ_DKEY, h[t]);
+        else if (have[t])
+            e = mdlg_ident_hash(key, (enum mdlg_ident_type)t, cn->text[t], h[t]);
+    }
+    return e;
+}
+
 static mdlg_err rows_for_key(const mdlg_screener *s, size_t ki, struct prep *p,
                              const struct canon *cn)
 {
     const struct mdlg_ident_key *key = &s->cfg.keys[ki];
     uint8_t h[MDLG_IDENT_TYPE_MAX + 1][MDLG_IDENT_HASH_SIZE], identity[MDLG_IDENT_HASH_SIZE];
+    bool have[MDLG_IDENT_TYPE_MAX + 1] = { false };
     mdlg_err e = mdlg_ident_hash(key, cn->identity_type, cn->identity_text, identity);
-    for (int t = 1; e == MDLG_E_OK && t <= MDLG_IDENT_TYPE_MAX; t++)
-        if (cn->has[t])
-            e = mdlg_ident_hash(key, (enum mdlg_ident_type)t, cn->text[t], h[t]);
+    if (e == MDLG_E_OK)
+        e = hash_all(key, p, cn, h, have);
     for (int t = 1; e == MDLG_E_OK && t <= MDLG_IDENT_TYPE_MAX; t++) {
-        if (!cn->has[t] || t == MDLG_IDENT_PERSON || t == MDLG_IDENT_EMAIL_EXACT)
+        if (!have[t] || t == MDLG_IDENT_PERSON || t == MDLG_IDENT_EMAIL_EXACT)
             continue;
         if (ki == 0)
             memcpy(p->hash[t], h[t], sizeof h[t]), p->has[t] = true;
@@ -298,7 +364,7 @@ static mdlg_err rows_for_key(const mdlg_screener *s, size_t ki, struct prep *p,
         memcpy(k->identity, identity, sizeof identity);
         if ((k->has_person = cn->has[MDLG_IDENT_PERSON]))
             memcpy(k->person, h[MDLG_IDENT_PERSON], sizeof k->person);
-        if ((k->has_aux = aux != 0 && cn->has[aux]))
+        if ((k->has_aux = aux != 0 && have[aux]))
             memcpy(k->aux, h[aux], sizeof k->aux);
         memcpy(k->state, p->state, sizeof k->state);
         k->window_s = s->cfg.sig[type_signal[t]].window_s;
@@ -349,7 +415,10 @@ static mdlg_err prepare(const mdlg_screener *s, struct prep *p, int64_t now)
         return MDLG_E_NO_MEMORY;
     normalise_ids(p, c, cn);
     normalise_email(s, p, c, cn);
-    normalise_mdl(p, c, cn);
+    if (p->req.ok)
+        normalise_mdl_req(s, p, c, cn);
+    else
+        normalise_mdl(p, c, cn);
     normalise_person(p, c, cn);
     mdlg_err e = content_hashes(s, p, c);
     for (size_t k = 0; e == MDLG_E_OK && k < s->cfg.n_keys; k++)

@@ -16,6 +16,31 @@ struct mdlg_screener {
 
 #define PREP_MAX_INVALID 16
 
+/* A sealed mDL record of a presentation request, parsed (screen_mdl.c). */
+enum { MDLREQ_DOC, MDLREQ_DKEY, MDLREQ_NAME, MDLREQ_DOB, MDLREQ_N };
+struct mdl_req {
+    bool ok;                        /* a record was given and parsed */
+    bool verified;
+    char jur[8];                    /* "US-CA" or "" */
+    size_t n;
+    struct {
+        uint8_t key_id;
+        uint8_t has;                /* bit i: hash[i] present */
+        uint8_t hash[MDLREQ_N][MDLG_IDENT_HASH_SIZE];
+    } k[MDLG_SCREEN_MAX_KEYS];
+};
+
+/* Parses a sealed record; false if malformed. */
+bool mdlg__mdl_req_parse(const uint8_t *b, size_t n, struct mdl_req *out);
+/* hash `which` under key `key_id`; false if the record has none. */
+bool mdlg__mdl_req_hash(const struct mdl_req *r, uint8_t key_id, int which,
+                        uint8_t out[MDLG_IDENT_HASH_SIZE]);
+/* Keyed name / date-of-birth hashes of texts (*has_* false if they do not normalise). */
+void mdlg__mdl_person_hashes(const struct mdlg_ident_key *k, const char *given, size_t glen,
+                             const char *family, size_t flen, const char *dob, size_t dlen,
+                             uint8_t name[MDLG_IDENT_HASH_SIZE], bool *has_name,
+                             uint8_t date[MDLG_IDENT_HASH_SIZE], bool *has_date);
+
 /* Everything a claim contributes, computed before the ledger transaction. */
 struct prep {
     struct mdlg_screen_item *item;
@@ -32,6 +57,7 @@ struct prep {
     size_t n_invalid;
     struct mdlg_ledger_key keys[MDLG_LEDGER_MAX_KEYS];
     size_t n_keys;
+    struct mdl_req req;             /* mdl_request_id's sealed record, if any */
     struct mdlg_ledger_content content[MDLG_LEDGER_CONTENT_MAX];   /* claim content hash per key */
     size_t n_content;
 };
