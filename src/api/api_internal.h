@@ -195,6 +195,17 @@ struct mdlg_store *mdlg_api_store(const struct mdlg_api_req *r);
 /* The server's services (screener, ledger); members NULL when not configured. */
 const struct mdlg_api_services *mdlg_api_services(const struct mdlg_api_req *r);
 
+/* The screener for this request (NULL: screening is off). */
+struct mdlg_screener *mdlg_api_screener(const struct mdlg_api_req *r);
+
+struct mdlg_result;
+/*
+ * requests_screening.c: when screening is on and the verdict of request `id`
+ * is valid and holds an mDL, stores the sealed screening record beside it.
+ */
+void mdlg_api_request_seal_screening(struct mdlg_api_req *r, const char *id,
+                                     const struct json_t *verdict, const struct mdlg_result *res);
+
 /* HTTP status for an error code. */
 unsigned mdlg_api_status_for(mdlg_err e);
 

@@ -291,8 +291,10 @@ static void verdict_reply(struct mdlg_api_req *r, const struct mdlg_request *req
     r->verdict = res->valid ? "valid" : code != MDLG_E_OK ? mdlg_err_name(code) : "invalid";
     if (v)
         add_missing(v, res, req->doctype, el, n);
-    if (v && json_object_set_new(v, "request_id", json_string(req->id)) == 0)
+    if (v && json_object_set_new(v, "request_id", json_string(req->id)) == 0) {
         store_verdict(mdlg_api_store(r), req->id, v);
+        mdlg_api_request_seal_screening(r, req->id, v, res);
+    }
     mdlg_api_reply_json(r, 200, v);
 }
 

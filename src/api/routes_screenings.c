@@ -26,6 +26,7 @@
 #include "api_internal.h"
 #include "mdlg/ident.h"
 #include "mdlg/screen.h"
+#include "mdlg/store.h"
 
 #define SCREENING_BODY_MAX (64u * 1024u)   /* one claim; the CSV record bound */
 #define CLUSTERS_MAX 100
@@ -133,13 +134,67 @@ static void reply_item(struct mdlg_api_req *r, const struct mdlg_screen_item *it
         mdlg_api_reply_json(r, it->claim_seen == MDLG_LEDGER_CLAIM_SAME ? 200 : 201, j);
 }
 
+/* Why a request id cannot be used (400 detail), by its state. */
+static const char *request_refusal(mdlg_err e, enum mdlg_request_state st)
+{
+    if (e == MDLG_E_STORE_NOT_FOUND)
+        return "no such presentation request (unknown, or removed after its retention)";
+    if (st == MDLG_REQUEST_PENDING)
+        return "the presentation request has not been answered yet";
+    if (st == MDLG_REQUEST_EXPIRED)
+        return "the presentation request expired without an answer";
+    return "the presentation request's answer holds no mDL data for screening (not a valid "
+           "mDL, or answered while screening was off)";
+}
+
+/*
+ * mdl_request_id: resolves it to the sealed mDL record of that request
+ * (claim->mdl_request points into rec); false after replying 400/503.
+ */
+static bool resolve_request(struct mdlg_api_req *r, struct mdlg_claim *c,
+                            uint8_t rec[MDLG_STORE_SCREENING_MAX])
+{
+    enum mdlg_request_state st = MDLG_REQUEST_PENDING;
+    size_t len = 0;
+    char id[MDLG_STORE_ID_LEN + 1] = "";
+    if (c->f[MDLG_CF_MDL_REQUEST_ID] == NULL || c->len[MDLG_CF_MDL_REQUEST_ID] == 0)
+        return true;
+    for (int f = MDLG_CF_MDL_VERIFIED; f <= MDLG_CF_MDL_BIRTH_DATE; f++)
+        if (c->f[f] != NULL && c->len[f] > 0) {
+            mdlg_api_reply_error(r, MDLG_E_CLAIM_INVALID, "mdl_request_id: send either "
+                                 "mdl_request_id or the inline mdl_* members, not both");
+            return false;
+        }
+    if (mdlg_api_store(r) == NULL) {
+        mdlg_api_reply_error(r, MDLG_E_STORE_UNAVAILABLE, "the request store is not available");
+        return false;
+    }
+    if (c->len[MDLG_CF_MDL_REQUEST_ID] < sizeof id)
+        memcpy(id, c->f[MDLG_CF_MDL_REQUEST_ID], c->len[MDLG_CF_MDL_REQUEST_ID]);
+    mdlg_err e = mdlg_store_screening_get(mdlg_api_store(r), id, (int64_t)time(NULL), &st, rec,
+                                          &len);
+    if (e != MDLG_E_OK && e != MDLG_E_STORE_NOT_FOUND) {
+        mdlg_api_reply_error(r, e, "the request store could not be read");
+        return false;
+    }
+    if (e != MDLG_E_OK || len == 0) {
+        mdlg_api_reply_error(r, MDLG_E_CLAIM_INVALID, "mdl_request_id: %s",
+                             request_refusal(e, st));
+        return false;
+    }
+    c->mdl_request = rec;
+    c->mdl_request_len = len;
+    return true;
+}
+
 static void post_screening(struct mdlg_api_req *r)
 {
     const struct mdlg_api_services *s = services(r);
     json_t *root = NULL;
     struct mdlg_claim claim;
     struct mdlg_screen_item it = { .claim = &claim };
-    if (s != NULL && parse_claim(r, &root, &claim)) {
+    uint8_t rec[MDLG_STORE_SCREENING_MAX];
+    if (s != NULL && parse_claim(r, &root, &claim) && resolve_request(r, &claim, rec)) {
         mdlg_err e = mdlg_screen_batch(s->screener, &it, 1, (int64_t)time(NULL));
         if (e != MDLG_E_OK)
             mdlg_api_reply_error(r, e, "the claim could not be screened");
