@@ -26,6 +26,9 @@
  */
 #define MDLG__LP_WRITE_LOCK "1818519410"
 
+/* Prepared-statement slots (mdlg__pg_query_prepared) of the ledger's connections. */
+enum { MDLG__LP_SLOT_LOOKUP, MDLG__LP_SLOT_INSERT, MDLG__LP_SLOT_CLAIM, MDLG__LP_SLOT_GET };
+
 /* The ledger's migrations (component "ledger" in mdlg_migrations). */
 extern const struct mdlg__pg_schema mdlg__lp_schema;
 

@@ -163,7 +163,7 @@ static mdlg_err lookup(struct pg_conn *c, const struct mdlg_ledger_entry *e,
         mdlg__pg_text(&p, x->a[cols[i]]);
     mdlg__pg_int(&p, MDLG_LEDGER_RELATED_MAX);
     mdlg_err err = MDLG_E_OK;
-    PGresult *r = mdlg__pg_query(c, lookup_sql, &p, &err);
+    PGresult *r = mdlg__pg_query_prepared(c, MDLG__LP_SLOT_LOOKUP, lookup_sql, &p, &err);
     if (r != NULL && (size_t)PQntuples(r) != e->n_keys)
         err = MDLG_E_STORE_CORRUPT;
     for (int i = 0; r != NULL && err == MDLG_E_OK && i < PQntuples(r); i++)
@@ -203,7 +203,9 @@ static mdlg_err insert(struct pg_conn *c, const struct mdlg_ledger_entry *e,
         mdlg__pg_text(&p, NULL);
     mdlg__pg_bytes(&p, mdlg_bytes_make(e->content[0].hash,
                                        e->n_content > 0 ? MDLG_LEDGER_HASH : 0));
-    return mdlg__pg_exec(c, insert_sql, &p);
+    mdlg_err err = MDLG_E_OK;
+    PQclear(mdlg__pg_query_prepared(c, MDLG__LP_SLOT_INSERT, insert_sql, &p, &err));
+    return err;
 }
 
 /* ---- claim ids ---- */
@@ -223,7 +225,7 @@ static mdlg_err find_claim(struct pg_conn *c, struct mdlg_ledger_entry *e)
     mdlg__pg_text(&p, e->claim_id);
     mdlg__pg_int(&p, e->created_at);
     mdlg_err err = MDLG_E_OK;
-    PGresult *r = mdlg__pg_query(c, claim_sql, &p, &err);
+    PGresult *r = mdlg__pg_query_prepared(c, MDLG__LP_SLOT_CLAIM, claim_sql, &p, &err);
     if (r == NULL || PQntuples(r) == 0) {
         PQclear(r);
         return err;

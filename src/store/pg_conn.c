@@ -56,12 +56,9 @@ mdlg_err mdlg__pg_err_state(const char *sqlstate)
     return MDLG_E_STORE_UNAVAILABLE;       /* 08 connection, 53 resources, 55P03 lock, 57 ... */
 }
 
-PGresult *mdlg__pg_query(struct pg_conn *c, const char *sql, const struct pg_params *p,
-                         mdlg_err *err)
+/* A result that succeeded, or NULL with *err from its SQLSTATE (r is cleared). */
+static PGresult *result_check(PGresult *r, mdlg_err *err)
 {
-    PGresult *r = PQexecParams(c->db, sql, p != NULL ? p->n : 0, NULL,
-                               p != NULL ? p->val : NULL, p != NULL ? p->len : NULL,
-                               p != NULL ? p->fmt : NULL, 0);
     ExecStatusType st = PQresultStatus(r);   /* PGRES_FATAL_ERROR for r == NULL */
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
         *err = MDLG_E_OK;
@@ -71,6 +68,36 @@ PGresult *mdlg__pg_query(struct pg_conn *c, const char *sql, const struct pg_par
                      : mdlg__pg_err_state(PQresultErrorField(r, PG_DIAG_SQLSTATE));
     PQclear(r);
     return NULL;
+}
+
+PGresult *mdlg__pg_query(struct pg_conn *c, const char *sql, const struct pg_params *p,
+                         mdlg_err *err)
+{
+    return result_check(PQexecParams(c->db, sql, p != NULL ? p->n : 0, NULL,
+                                     p != NULL ? p->val : NULL, p != NULL ? p->len : NULL,
+                                     p != NULL ? p->fmt : NULL, 0),
+                        err);
+}
+
+PGresult *mdlg__pg_query_prepared(struct pg_conn *c, unsigned slot, const char *sql,
+                                  const struct pg_params *p, mdlg_err *err)
+{
+    char name[16];
+    if (slot >= MDLG__PG_SLOTS) {
+        *err = MDLG_E_INTERNAL;
+        return NULL;
+    }
+    snprintf(name, sizeof name, "mdlg_%u", slot);
+    if (!(c->prepared & (UINT32_C(1) << slot))) {
+        PQclear(result_check(PQprepare(c->db, name, sql, p != NULL ? p->n : 0, NULL), err));
+        if (*err != MDLG_E_OK)
+            return NULL;
+        c->prepared |= UINT32_C(1) << slot;
+    }
+    return result_check(PQexecPrepared(c->db, name, p != NULL ? p->n : 0,
+                                       p != NULL ? p->val : NULL, p != NULL ? p->len : NULL,
+                                       p != NULL ? p->fmt : NULL, 0),
+                        err);
 }
 
 mdlg_err mdlg__pg_exec(struct pg_conn *c, const char *sql, const struct pg_params *p)
@@ -183,6 +210,15 @@ static mdlg_err conn_open(const char *url, unsigned lock_timeout_ms, struct pg_c
     return session_setup(c, lock_timeout_ms);
 }
 
+mdlg_err mdlg__pg_reset(struct pg_pool *p, struct pg_conn *c)
+{
+    PQreset(c->db);
+    c->prepared = 0;   /* a new session: nothing prepared, settings to apply */
+    if (PQstatus(c->db) != CONNECTION_OK)
+        return MDLG_E_STORE_UNAVAILABLE;
+    return session_setup(c, p->lock_timeout_ms);
+}
+
 /* A connection is usable if it is up and not inside a transaction. */
 static mdlg_err conn_check(struct pg_pool *p, struct pg_conn *c)
 {
@@ -192,10 +228,7 @@ static mdlg_err conn_check(struct pg_pool *p, struct pg_conn *c)
         mdlg__pg_exec(c, "ROLLBACK", NULL) == MDLG_E_OK &&
         PQtransactionStatus(c->db) == PQTRANS_IDLE)
         return MDLG_E_OK;
-    PQreset(c->db);
-    if (PQstatus(c->db) != CONNECTION_OK)
-        return MDLG_E_STORE_UNAVAILABLE;
-    return session_setup(c, p->lock_timeout_ms);
+    return mdlg__pg_reset(p, c);
 }
 
 /* ---- the pool ---- */

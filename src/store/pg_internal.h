@@ -26,7 +26,11 @@
 
 struct pg_conn {
     PGconn *db;
+    uint32_t prepared;           /* bit i: statement slot i is prepared in this session */
 };
+
+/* Statement slots of mdlg__pg_query_prepared(), one per SQL text, below 32. */
+#define MDLG__PG_SLOTS 32
 
 /*
  * A pool of connections to one database. A call borrows one connection,
@@ -67,6 +71,9 @@ void mdlg__pg_pool_close(struct pg_pool *p);
 mdlg_err mdlg__pg_acquire(struct pg_pool *p, struct pg_conn **out);
 void mdlg__pg_release(struct pg_pool *p, struct pg_conn *c);
 
+/* Reconnects a broken connection (a new session: its settings applied again). */
+mdlg_err mdlg__pg_reset(struct pg_pool *p, struct pg_conn *c);
+
 /* Borrows every connection at once (info, tests); gives them all back. */
 void mdlg__pg_acquire_all(struct pg_pool *p);
 void mdlg__pg_release_all(struct pg_pool *p);
@@ -78,6 +85,15 @@ void mdlg__pg_release_all(struct pg_pool *p);
  */
 PGresult *mdlg__pg_query(struct pg_conn *c, const char *sql, const struct pg_params *p,
                          mdlg_err *err);
+/*
+ * The same as a named prepared statement ("mdlg_<slot>") of this session:
+ * prepared on first use, so a hot statement is parsed and planned once per
+ * connection. `slot` identifies `sql` for every connection of the process
+ * (a constant per SQL text, < MDLG__PG_SLOTS). A reset session prepares
+ * again. Needs session-level pooling if a pooler sits in between.
+ */
+PGresult *mdlg__pg_query_prepared(struct pg_conn *c, unsigned slot, const char *sql,
+                                  const struct pg_params *p, mdlg_err *err);
 /* The same, for statements whose result is not needed. */
 mdlg_err mdlg__pg_exec(struct pg_conn *c, const char *sql, const struct pg_params *p);
 /* Rows affected by an INSERT/UPDATE/DELETE result. */

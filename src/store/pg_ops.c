@@ -365,8 +365,9 @@ static mdlg_err pg_info(void *impl, struct mdlg_store_info *out)
     for (unsigned i = 0; err == MDLG_E_OK && i < p->n; i++) {
         struct pg_conn *c = &p->conns[i];
         if (PQstatus(c->db) != CONNECTION_OK)
-            PQreset(c->db);   /* a broken one is reset, as acquire would */
-        err = info_conn(c, i == 0, out);
+            err = mdlg__pg_reset(p, c);   /* a broken one is reset, as acquire would */
+        if (err == MDLG_E_OK)
+            err = info_conn(c, i == 0, out);
         if (err == MDLG_E_OK && i == 0)
             err = mdlg__pg_schema_version(c, mdlg__pg_store_schema.component,
                                           &out->schema_version);

@@ -700,6 +700,37 @@ static void test_pg_writer_lock(void **state)
     mdlg_ledger_close(l2);
 }
 
+/* A session the server dropped fails one call and is re-opened, its statements prepared again. */
+static void test_pg_reconnect(void **state)
+{
+    struct fx *f = *state;
+    struct mdlg_ledger_options o = { .pool_size = 1 };
+    mdlg_ledger *l2 = NULL;
+    assert_int_equal(mdlg_ledger_open(f->url, &o, T0, &l2), MDLG_E_OK);
+    struct mdlg_ledger_key k;
+    struct mdlg_ledger_stats st[1];
+    key_fill(&k, 0x44, 0xd1, T0 + DAY);
+    struct mdlg_ledger_entry e = { .claim_id = "Y1", .created_at = T0, .expires_at = T0 + DAY,
+                                   .keys = &k, .n_keys = 1 };
+    assert_int_equal(mdlg_ledger_record(l2, &e, 1, decide_copy, st), MDLG_E_OK);   /* prepares */
+    free(e.result);
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+             " WHERE application_name = '%s' AND pid <> pg_backend_pid()", f->schema);
+    assert_true(pg_int(f, sql) >= 1);
+    key_fill(&k, 0x44, 0xd2, T0 + DAY);
+    e.claim_id = "Y2";
+    mdlg_err first = mdlg_ledger_record(l2, &e, 1, decide_copy, st);
+    free(e.result);
+    if (first != MDLG_E_OK && first != MDLG_E_STORE_UNAVAILABLE)
+        fail_msg("first call after the drop: %s", mdlg_err_name(first));
+    e.claim_id = "Y3";
+    assert_int_equal(mdlg_ledger_record(l2, &e, 1, decide_copy, st), MDLG_E_OK);
+    assert_int_equal(st[0].claims, first == MDLG_E_OK ? 3 : 2);
+    free(e.result);
+    mdlg_ledger_close(l2);
+}
+
 static void test_open_urls(void **state)
 {
     (void)state;
@@ -743,7 +774,8 @@ int main(void)
 {
     const struct CMUnitTest sqlite_tests[] = { COMMON_CASES, cmocka_unit_test(test_open_urls) };
     const struct CMUnitTest pg_tests[] = { COMMON_CASES, T(test_pg_migrations),
-                                           T(test_pg_writer_lock) };
+                                           T(test_pg_writer_lock),
+                                           T(test_pg_reconnect) };
     const struct CMUnitTest pg_missing[] = { cmocka_unit_test(test_postgres_unavailable) };
     bk = SQLITE;
     int failed = cmocka_run_group_tests_name("screening on SQLite", sqlite_tests, NULL, NULL);
