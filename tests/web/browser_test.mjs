@@ -350,6 +350,8 @@ async function part4() {
   const m = await openPage();
   const href = await m.page.getAttribute('.topbar nav a[href="coverage.html"]', 'href').catch(() => null);
   expect('main page header links to coverage.html', href === 'coverage.html', String(href));
+  const navOf = (pg) => pg.$$eval('#topbar nav a', (as) => as.map((a) => a.getAttribute('href') + (a.getAttribute('aria-current') ? '*' : '')));
+  const mainNav = await navOf(m.page);
   await m.page.close();
 
   // the map's shapes, compiled into this build (404 when npm was unavailable at build time)
@@ -362,6 +364,10 @@ async function part4() {
   const { page, problems } = await openPage({ hash: '/coverage.html#key=' + encodeURIComponent(KEY) });
   await page.waitForFunction(() => document.querySelectorAll('#map .jur').length > 0);
   await checkMap(page, data, want, geo ? 'geo' : 'tile');
+  const covNav = await navOf(page);
+  expect('both pages: the same header from chrome.js, each marking itself current',
+    mainNav.join() === '/*,coverage.html,openapi.yaml' && covNav.join() === '/,coverage.html*,openapi.yaml' &&
+    (await page.$$('#key-dialog #key-input')).length === 1, `${mainNav} | ${covNav}`);
   const legend = await page.$$eval('#legend .legend-item', (ls) => ls.map((l) => l.textContent));
   expect('coverage page: legend with live, pilot, legislated, none and their counts',
     legend.length === 4 && legend[0].startsWith('live ' + data.summary.status_counts.live) &&
