@@ -226,8 +226,11 @@ mdlg_err mdlg_ident_thumbprint(const char *in, size_t len, char out[MDLG_IDENT_M
     } else if (len != 43 || !b64url32(in, b)) {
         return INVALID("thumbprint_not_32_bytes");
     }
-    for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    for (int i = 0; i < 32; i++) {   /* lower-case hex, by table (not one snprintf per byte) */
+        out[2 * i] = "0123456789abcdef"[b[i] >> 4];
+        out[2 * i + 1] = "0123456789abcdef"[b[i] & 15];
+    }
+    out[64] = '\0';
     return MDLG_E_OK;
 }
 

@@ -432,7 +432,7 @@ static mdlg_err prepare(const mdlg_screener *s, struct prep *p, int64_t now)
 
 struct batch {
     const mdlg_screener *s;
-    struct prep *preps;               /* [n], parallel to entries */
+    struct prep **preps;              /* [n], parallel to entries */
     struct mdlg_ledger_entry *entries;
     int64_t now;
 };
@@ -441,7 +441,7 @@ static mdlg_err decide(void *arg, struct mdlg_ledger_entry *e,
                        const struct mdlg_ledger_stats *stats)
 {
     struct batch *b = arg;
-    struct prep *p = &b->preps[e - b->entries];
+    struct prep *p = b->preps[e - b->entries];
     struct fired *f = malloc(MAX_FIRED * sizeof *f);
     if (f == NULL)
         return MDLG_E_NO_MEMORY;
@@ -463,21 +463,19 @@ static size_t build_entries(struct batch *b, struct mdlg_screen_item *items, siz
     for (size_t i = 0; i < n; i++) {
         if (items[i].err != MDLG_E_OK)
             continue;
-        b->preps[m] = all[i];
+        b->preps[m] = &all[i];
         struct mdlg_ledger_entry *e = &b->entries[m++];
         memset(e, 0, sizeof *e);
-        e->claim_id = b->preps[m - 1].claim_id;
-        e->created_at = b->preps[m - 1].filed_at;
+        e->claim_id = all[i].claim_id;
+        e->created_at = all[i].filed_at;
         e->expires_at = e->created_at + b->s->cfg.retention_s;
         memcpy(e->content, all[i].content, sizeof e->content);
         e->n_content = all[i].n_content;
+        e->keys = all[i].keys;
+        e->n_keys = all[i].n_keys;
         for (size_t k = 0; k < all[i].n_keys; k++)
             if (all[i].keys[k].expires_at > e->expires_at)
                 e->expires_at = all[i].keys[k].expires_at;
-    }
-    for (size_t i = 0; i < m; i++) {   /* keys point into the moved preps */
-        b->entries[i].keys = b->preps[i].keys;
-        b->entries[i].n_keys = b->preps[i].n_keys;
     }
     return m;
 }
@@ -486,16 +484,17 @@ static mdlg_err run_batch(mdlg_screener *s, struct mdlg_screen_item *items, size
                           int64_t now, struct prep *all, struct batch *b)
 {
     mdlg_err e = MDLG_E_OK;
-    for (size_t i = 0; e == MDLG_E_OK && i < n; i++) {
-        memset(&all[i], 0, sizeof all[i]);
+    for (size_t i = 0; i < n; i++) {   /* every prep initialised: the caller wipes them */
+        memset(&all[i], 0, offsetof(struct prep, keys));
         all[i].item = &items[i];
-        e = prepare(s, &all[i], now);
     }
+    for (size_t i = 0; e == MDLG_E_OK && i < n; i++)
+        e = prepare(s, &all[i], now);
     size_t m = e == MDLG_E_OK ? build_entries(b, items, n, all) : 0;
     if (e == MDLG_E_OK && m > 0)
         e = mdlg_ledger_record(s->ledger, b->entries, m, decide, b);
     for (size_t i = 0; i < m; i++) {
-        struct mdlg_screen_item *it = b->preps[i].item;
+        struct mdlg_screen_item *it = b->preps[i]->item;
         memcpy(it->id, b->entries[i].id, sizeof it->id);
         it->json = e == MDLG_E_OK ? b->entries[i].result : NULL;
         it->claim_seen = b->entries[i].claim;
@@ -518,18 +517,17 @@ mdlg_err mdlg_screen_batch(mdlg_screener *s, struct mdlg_screen_item *items, siz
         items[i].claim_seen = MDLG_LEDGER_CLAIM_NEW;
     if (n == 0)
         return MDLG_E_OK;
-    struct prep *all = calloc(n, sizeof *all), *moved = calloc(n, sizeof *moved);
+    /* not zeroed: run_batch clears what a prep uses (11 KB each, mostly spare key slots) */
+    struct prep *all = malloc(n * sizeof *all), **pp = calloc(n, sizeof *pp);
     struct mdlg_ledger_entry *entries = calloc(n, sizeof *entries);
     mdlg_err e = MDLG_E_NO_MEMORY;
-    if (all != NULL && moved != NULL && entries != NULL) {
-        struct batch b = { .s = s, .preps = moved, .entries = entries, .now = now };
+    if (all != NULL && pp != NULL && entries != NULL) {
+        struct batch b = { .s = s, .preps = pp, .entries = entries, .now = now };
         e = run_batch(s, items, n, now, all, &b);
+        for (size_t i = 0; i < n; i++)
+            sodium_memzero(&all[i], PREP_USED(&all[i]));
     }
-    if (all != NULL)
-        sodium_memzero(all, n * sizeof *all);
-    if (moved != NULL)
-        sodium_memzero(moved, n * sizeof *moved);
-    free(all), free(moved), free(entries);
+    free(all), free(pp), free(entries);
     return e;
 }
 

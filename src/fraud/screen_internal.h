@@ -5,6 +5,8 @@
 #ifndef MDLG_SCREEN_INTERNAL_H
 #define MDLG_SCREEN_INTERNAL_H
 
+#include <stddef.h>
+
 #include "mdlg/email.h"
 #include "mdlg/screen.h"
 
@@ -55,12 +57,15 @@ struct prep {
     bool mdl_attached, mdl_verified;
     struct { const char *field, *reason; } invalid[PREP_MAX_INVALID];
     size_t n_invalid;
-    struct mdlg_ledger_key keys[MDLG_LEDGER_MAX_KEYS];
-    size_t n_keys;
     struct mdl_req req;             /* mdl_request_id's sealed record, if any */
     struct mdlg_ledger_content content[MDLG_LEDGER_CONTENT_MAX];   /* claim content hash per key */
     size_t n_content;
+    size_t n_keys;
+    struct mdlg_ledger_key keys[MDLG_LEDGER_MAX_KEYS];   /* last: only [0, n_keys) is set */
 };
+
+/* The bytes of p in use: everything before keys, and keys[0, n_keys). */
+#define PREP_USED(p) (offsetof(struct prep, keys) + (p)->n_keys * sizeof (p)->keys[0])
 
 _Static_assert(MDLG_SCREEN_MAX_KEYS <= MDLG_LEDGER_CONTENT_MAX, "a content hash per key");
 
