@@ -129,6 +129,18 @@ mdlg_err mdlg_api_snapshot_new(const struct mdlg_api_config *c, mdlg_api_snapsho
 /* Drops one reference; the last one frees the trust set. NULL is fine. */
 void mdlg_api_snapshot_release(mdlg_api_snapshot *s);
 
+struct mdlg_screener;
+
+/*
+ * Attaches a screener (claim screening: weights, thresholds, ledger keys) to
+ * a snapshot that has not been handed to the server yet; the snapshot owns
+ * it and frees it with its last reference, so a screening in flight keeps
+ * the screener it started with across a reload. Its ledger must outlive
+ * every snapshot (close it after mdlg_api_server_stop). Requests use the
+ * snapshot's screener, else the one of the services.
+ */
+void mdlg_api_snapshot_set_screener(mdlg_api_snapshot *s, struct mdlg_screener *scr);
+
 /* The snapshot's config and trust set (read-only, valid while referenced). */
 const struct mdlg_api_config *mdlg_api_snapshot_config(const mdlg_api_snapshot *s);
 size_t mdlg_api_snapshot_anchor_count(const mdlg_api_snapshot *s);

@@ -36,6 +36,7 @@ struct mdlg_api_snapshot {
     struct mdlg_reader_id *reader;          /* reader_key_file + reader_cert_file; NULL: requests
                                                are not signed (reader_snapshot.c) */
     char reader_client_id[300];             /* "x509_san_dns:<dNSName>" or "x509_hash:<hash>" */
+    struct mdlg_screener *screener;         /* owned; NULL: the server's (services) */
 };
 
 /*

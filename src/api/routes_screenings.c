@@ -36,7 +36,7 @@
 static const struct mdlg_api_services *services(struct mdlg_api_req *r)
 {
     const struct mdlg_api_services *s = mdlg_api_services(r);
-    if (s->screener != NULL && s->ledger != NULL)
+    if (mdlg_api_screener(r) != NULL && s->ledger != NULL)
         return s;
     mdlg_api_reply_error(r, MDLG_E_SCREENING_DISABLED,
                          "screening is not configured on this server: set MDLGATE_LEDGER_KEY="
@@ -195,7 +195,7 @@ static void post_screening(struct mdlg_api_req *r)
     struct mdlg_screen_item it = { .claim = &claim };
     uint8_t rec[MDLG_STORE_SCREENING_MAX];
     if (s != NULL && parse_claim(r, &root, &claim) && resolve_request(r, &claim, rec)) {
-        mdlg_err e = mdlg_screen_batch(s->screener, &it, 1, (int64_t)time(NULL));
+        mdlg_err e = mdlg_screen_batch(mdlg_api_screener(r), &it, 1, (int64_t)time(NULL));
         if (e != MDLG_E_OK)
             mdlg_api_reply_error(r, e, "the claim could not be screened");
         else

@@ -50,7 +50,7 @@ const struct mdlg_api_services *mdlg_api_services(const struct mdlg_api_req *r)
 
 struct mdlg_screener *mdlg_api_screener(const struct mdlg_api_req *r)
 {
-    return r->srv->svc.screener;
+    return r->snap->screener != NULL ? r->snap->screener : r->srv->svc.screener;
 }
 
 mdlg_store *mdlg_api_store(const struct mdlg_api_req *r)

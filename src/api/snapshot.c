@@ -10,6 +10,7 @@
 
 #include "api_internal.h"
 #include "mdlg/crypto.h"
+#include "mdlg/screen.h"
 #include "mdlg/statussource.h"
 
 static mdlg_err load_trust(const struct mdlg_api_config *c, mdlg_trust *t, char *errbuf,
@@ -55,6 +56,12 @@ mdlg_err mdlg_api_snapshot_new(const struct mdlg_api_config *c, mdlg_api_snapsho
     return MDLG_E_OK;
 }
 
+void mdlg_api_snapshot_set_screener(mdlg_api_snapshot *s, struct mdlg_screener *scr)
+{
+    mdlg_screener_free(s->screener);
+    s->screener = scr;
+}
+
 mdlg_api_snapshot *mdlg_api_snapshot_ref(mdlg_api_snapshot *s)
 {
     atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
@@ -65,6 +72,7 @@ void mdlg_api_snapshot_release(mdlg_api_snapshot *s)
 {
     if (s == NULL || atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) != 1)
         return;
+    mdlg_screener_free(s->screener);
     mdlg_trust_free(s->trust);
     mdlg_status_files_free(s->status);
     mdlg_api_snapshot_reader_free(s);

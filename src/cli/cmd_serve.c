@@ -96,8 +96,11 @@ static const char serve_help[] =
 "  MDLGATE_POLICY, MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1)\n"
 "\n"
 "Signals\n"
-"  SIGHUP   reload the config file and trust anchors atomically (requests in flight finish\n"
-"           on the old ones; listen address, threads and connection limits need a restart)\n"
+"  SIGHUP   reload the config file, trust anchors and the screening configuration (weights,\n"
+"           thresholds, ledger keys) atomically: requests in flight finish on the old ones;\n"
+"           if any part fails to load, all of the old one stays (log: reload_failed).\n"
+"           Listen address, threads, connection limits, the ledger itself and turning\n"
+"           screening on or off need a restart\n"
 "  SIGTERM  stop accepting, let requests in flight finish (drain_timeout), exit 0\n"
 "\n"
 "Logs: one JSON line per request on stderr (time, method, route pattern, status,\n"
@@ -236,32 +239,66 @@ static void report_start(const mdlg_api_snapshot *snap, uint16_t port)
     fflush(stdout);
 }
 
-static void reload(const struct serve_args *a, mdlg_api_server *srv)
+/*
+ * A new screener for a reloaded snapshot (screening on since the start): the
+ * screening configuration as it is now, over the ledger already open.
+ * Screening cannot be turned on by a reload (a warning says so).
+ */
+static mdlg_err reload_screening(mdlg_api_snapshot *snap, const struct mdlg_cli_screen *scr,
+                                 char *err, size_t errlen)
 {
-    char err[512] = "", msg[128];
+    const struct mdlg_api_config *c = mdlg_api_snapshot_config(snap);
+    char buf[MDLG_API_PATH_MAX + 32], why[400] = "";
+    const char *path = mdlg_cli_screen_config_path(
+        c->screening_config[0] ? c->screening_config : NULL, c->data_dir, buf, sizeof buf);
+    mdlg_screener *s = NULL;
+    if (scr->ledger == NULL) {
+        if (path != NULL)
+            mdlg_api_log_event("warning", "a screening configuration appeared: restart to turn "
+                                          "screening on (it stays off)");
+        return MDLG_E_OK;
+    }
+    mdlg_err e = mdlg_cli_screen_reload(path, c->data_dir, scr, &s, why, sizeof why);
+    if (e != MDLG_E_OK) {
+        snprintf(err, errlen, "screening configuration%s%s: %s: %s (the old one stays)",
+                 path ? " " : "", path ? path : "", mdlg_err_name(e), why);
+        return e;
+    }
+    mdlg_api_snapshot_set_screener(snap, s);
+    return MDLG_E_OK;
+}
+
+/* SIGHUP: everything is rebuilt first; only a complete new snapshot is swapped in. */
+static void reload(const struct serve_args *a, mdlg_api_server *srv,
+                   const struct mdlg_cli_screen *scr)
+{
+    char err[1024] = "", msg[128];
     mdlg_api_snapshot *snap = NULL;
     mdlg_err e = build_snapshot(a, &snap, err, sizeof err);
+    if (e == MDLG_E_OK && (e = reload_screening(snap, scr, err, sizeof err)) != MDLG_E_OK)
+        mdlg_api_snapshot_release(snap);
     if (e != MDLG_E_OK) {
         mdlg_api_log_event("reload_failed", err);
         mdlg_api_server_reload_failed(srv);
         return;
     }
-    snprintf(msg, sizeof msg, "%zu trust anchors, %zu API keys",
-             mdlg_api_snapshot_anchor_count(snap), mdlg_api_snapshot_config(snap)->n_keys);
+    snprintf(msg, sizeof msg, "%zu trust anchors, %zu API keys, screening %s",
+             mdlg_api_snapshot_anchor_count(snap), mdlg_api_snapshot_config(snap)->n_keys,
+             scr->ledger != NULL ? "reloaded" : "off");
     mdlg_api_server_swap(srv, snap);
     mdlg_api_log_event("reloaded", msg);
 }
 
 /* Waits for signals until SIGTERM/SIGINT; returns the exit status. */
-static int signal_loop(const struct serve_args *a, mdlg_api_server *srv, const sigset_t *set,
-                       unsigned drain_s)
+static int signal_loop(const struct serve_args *a, mdlg_api_server *srv,
+                       const struct mdlg_cli_screen *scr, const sigset_t *set, unsigned drain_s)
 {
     for (;;) {
         int sig = 0;
         if (sigwait(set, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            reload(a, srv);
+            reload(a, srv, scr);
             continue;
         }
         mdlg_api_log_event("draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -312,13 +349,16 @@ static int check_only(mdlg_api_snapshot *snap, bool screening)
 }
 
 /* Starts the daemon and waits for SIGTERM; returns the exit status. */
-static int run(const struct serve_args *a, mdlg_api_snapshot *snap,
-               const struct mdlg_cli_screen *scr)
+static int run(const struct serve_args *a, mdlg_api_snapshot *snap, struct mdlg_cli_screen *scr)
 {
     char err[512] = "";
     mdlg_api_server *srv = NULL;
     sigset_t set;
-    struct mdlg_api_services svc = { scr->screener, scr->ledger };
+    struct mdlg_api_services svc = { NULL, scr->ledger };
+    bool screening = scr->screener != NULL;
+    /* the snapshot owns the screener, so SIGHUP can replace both together */
+    mdlg_api_snapshot_set_screener(snap, scr->screener);
+    scr->screener = NULL;
     unsigned drain_s = mdlg_api_snapshot_config(snap)->drain_s;
     /* block the signals in every thread (the pool inherits the mask); sigwait takes them */
     sigemptyset(&set);
@@ -331,10 +371,10 @@ static int run(const struct serve_args *a, mdlg_api_snapshot *snap,
     if (mdlg_api_server_start_with(snap, &svc, &srv, err, sizeof err) != MDLG_E_OK)
         return mdlg_cli_error(CMD, "%s", err), 2;
     report_start(first, mdlg_api_server_port(srv));
-    if (scr->screener == NULL)
+    if (!screening)
         mdlg_api_log_event("screening_off", "the screening routes answer 503 "
                                             "SCREENING_DISABLED (see README \"Screening claims\")");
-    return signal_loop(a, srv, &set, drain_s);
+    return signal_loop(a, srv, scr, &set, drain_s);
 }
 
 int mdlg_cmd_serve(int argc, char **argv)

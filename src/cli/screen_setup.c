@@ -31,15 +31,13 @@ static void ledger_error(const char *url, mdlg_err e, char *err, size_t errlen)
         snprintf(err, errlen, "ledger %s: %s", url, mdlg_err_name(e));
 }
 
-mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t now,
-                              struct mdlg_cli_screen *out, char *err, size_t errlen)
+/* defaults < file < environment, with a key and the ledger URL filled in (c allocated). */
+static mdlg_err build_config(const char *config, const char *data_dir,
+                             struct mdlg_screen_config *c, char *err, size_t errlen)
 {
-    struct mdlg_screen_config *c = calloc(1, sizeof *c);
-    mdlg_err e = c ? MDLG_E_OK : MDLG_E_NO_MEMORY;
-    memset(out, 0, sizeof *out);
-    if (e == MDLG_E_OK)
-        mdlg_screen_config_defaults(c);
-    if (e == MDLG_E_OK && config != NULL)
+    mdlg_err e = MDLG_E_OK;
+    mdlg_screen_config_defaults(c);
+    if (config != NULL)
         e = mdlg_screen_config_load(c, config, err, errlen);
     if (e == MDLG_E_OK)
         e = mdlg_screen_config_apply_env(c, err, errlen);
@@ -50,6 +48,37 @@ mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t 
     }
     if (e == MDLG_E_OK && c->ledger_url[0] == '\0')
         snprintf(c->ledger_url, sizeof c->ledger_url, "%s/ledger.db", data_dir);
+    return e;
+}
+
+mdlg_err mdlg_cli_screen_reload(const char *config, const char *data_dir,
+                                const struct mdlg_cli_screen *cur, mdlg_screener **out,
+                                char *err, size_t errlen)
+{
+    struct mdlg_screen_config *c = calloc(1, sizeof *c);
+    mdlg_err e = c ? build_config(config, data_dir, c, err, errlen) : MDLG_E_NO_MEMORY;
+    *out = NULL;
+    if (e == MDLG_E_OK && strcmp(c->ledger_url, cur->ledger_url) != 0) {
+        snprintf(err, errlen, "the ledger cannot change on reload (restart to use another)");
+        e = MDLG_E_SCREEN_CONFIG_INVALID;
+    }
+    if (e == MDLG_E_OK && (e = mdlg_screener_new(c, cur->ledger, out)))
+        snprintf(err, errlen, "screener: %s", mdlg_err_name(e));
+    if (c != NULL) {
+        sodium_memzero_cfg(c);
+        free(c);
+    }
+    return e;
+}
+
+mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t now,
+                              struct mdlg_cli_screen *out, char *err, size_t errlen)
+{
+    struct mdlg_screen_config *c = calloc(1, sizeof *c);
+    memset(out, 0, sizeof *out);
+    mdlg_err e = c ? build_config(config, data_dir, c, err, errlen) : MDLG_E_NO_MEMORY;
+    if (e == MDLG_E_OK)
+        snprintf(out->ledger_url, sizeof out->ledger_url, "%s", c->ledger_url);
     if (e == MDLG_E_OK && (e = mdlg_ledger_open(c->ledger_url, NULL, now, &out->ledger)))
         ledger_error(c->ledger_url, e, err, errlen);
     if (e == MDLG_E_OK && (e = mdlg_screener_new(c, out->ledger, &out->screener)))

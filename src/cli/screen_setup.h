@@ -12,6 +12,7 @@
 struct mdlg_cli_screen {
     mdlg_ledger *ledger;
     mdlg_screener *screener;
+    char ledger_url[MDLG_SCREEN_URL_MAX];   /* what the ledger was opened on */
 };
 
 /* Wipes a configuration (it holds the hashing keys). */
@@ -37,5 +38,15 @@ mdlg_err mdlg_cli_screen_open(const char *config, const char *data_dir, int64_t 
                               struct mdlg_cli_screen *out, char *err, size_t errlen);
 
 void mdlg_cli_screen_close(struct mdlg_cli_screen *s);
+
+/*
+ * SIGHUP: builds a new screener (weights, thresholds, keys, retention) from
+ * the configuration as it is now, over the ledger already open in `cur`.
+ * The ledger itself cannot change (SCREEN_CONFIG_INVALID: restart); any
+ * error leaves nothing allocated and err says why.
+ */
+mdlg_err mdlg_cli_screen_reload(const char *config, const char *data_dir,
+                                const struct mdlg_cli_screen *cur, mdlg_screener **out,
+                                char *err, size_t errlen);
 
 #endif
