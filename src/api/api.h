@@ -163,7 +163,8 @@ struct mdlg_ledger;
 
 /* What the server uses besides its snapshot and its request store (borrowed). */
 struct mdlg_api_services {
-    struct mdlg_screener *screener;   /* NULL: screening is off (its routes answer 503) */
+    struct mdlg_screener *screener;   /* used when the snapshot has none (mdlg_api_snapshot_
+                                         set_screener); neither: screening is off (503) */
     struct mdlg_ledger *ledger;       /* the screener's ledger (lookups, clusters) */
 };
 
