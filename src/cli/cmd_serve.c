@@ -277,9 +277,9 @@ static void reload(const struct serve_args *a, mdlg_api_server *srv,
     mdlg_err e = build_snapshot(a, &snap, err, sizeof err);
     if (e == MDLG_E_OK && (e = reload_screening(snap, scr, err, sizeof err)) != MDLG_E_OK)
         mdlg_api_snapshot_release(snap);
-    if (e != MDLG_E_OK) {
-        mdlg_api_log_event("reload_failed", err);
+    if (e != MDLG_E_OK) {   /* counted first: a reader who saw the log line sees the count */
         mdlg_api_server_reload_failed(srv);
+        mdlg_api_log_event("reload_failed", err);
         return;
     }
     snprintf(msg, sizeof msg, "%zu trust anchors, %zu API keys, screening %s",
