@@ -18,9 +18,9 @@
  * screened again, see mdlg/ledger.h), then two statements: a lookup of all
  * its keys (unnest of array parameters, a LATERAL count per key plus its
  * newest related ids), then decide, then one insert of the screening and
- * its keys. The arrays are
- * text literals of digits, hex and quoted state codes, so no value needs
- * more escaping than the state's.
+ * its keys. The arrays are text literals of digits, hex and quoted state
+ * codes, so no value needs more escaping than the state's. All three are
+ * prepared once per connection (mdlg__pg_query_prepared).
  */
 #include <stdio.h>
 #include <stdlib.h>
