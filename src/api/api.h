@@ -70,6 +70,8 @@ struct mdlg_api_config {
     unsigned per_ip_limit;                  /* connections per client address */
     unsigned timeout_s;                     /* idle/slow connection timeout */
     unsigned drain_s;                       /* SIGTERM: longest wait for requests in flight */
+    unsigned trust_watch_s;                 /* seconds between checks of the trust dir's
+                                               generation (reload when it changes); 0 = off */
     bool log_requests;                      /* one JSON line per request on stderr */
 };
 
@@ -83,7 +85,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c);
  * api_key_sha256 [64-hex strings],
  * cors_origins [origins], policy, revocation ("fail-open"|"fail-closed"), clock_skew, max_body, connection_memory_limit,
  * threads, connection_limit, per_ip_connection_limit, connection_timeout,
- * drain_timeout, log_requests. Relative paths are taken relative to the
+ * drain_timeout, trust_watch, log_requests. Relative paths are taken relative to the
  * file's directory. Unknown members, wrong types or values out of range are
  * USAGE; an unreadable file IO. errbuf receives a one-line reason.
  */
@@ -97,7 +99,7 @@ mdlg_err mdlg_api_config_load_file(struct mdlg_api_config *c, const char *path,
  * MDLGATE_PUBLIC_URL, MDLGATE_STORE_KEY_FILE, MDLGATE_SCREENING_CONFIG,
  * MDLGATE_READER_KEY_FILE, MDLGATE_READER_CERT_FILE, MDLGATE_READER_CLIENT_ID_PREFIX,
  * MDLGATE_CORS_ORIGINS (comma-separated, added), MDLGATE_POLICY, MDLGATE_REVOCATION,
- * MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1).
+ * MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_TRUST_WATCH, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1).
  * USAGE with errbuf set for a bad value.
  */
 mdlg_err mdlg_api_config_apply_env(struct mdlg_api_config *c, char *errbuf,

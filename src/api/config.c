@@ -25,6 +25,7 @@ void mdlg_api_config_defaults(struct mdlg_api_config *c)
     c->per_ip_limit = 64;
     c->timeout_s = 15;
     c->drain_s = 30;
+    c->trust_watch_s = 5;
     c->log_requests = true;
 }
 
@@ -249,6 +250,7 @@ static const struct uint_member uint_members[] = {
     UM("per_ip_connection_limit", 0, 65536, per_ip_limit, false),
     UM("connection_timeout", 1, 3600, timeout_s, false),
     UM("drain_timeout", 0, 3600, drain_s, false),
+    UM("trust_watch", 0, 3600, trust_watch_s, false),
 };
 
 static mdlg_err file_member(struct file_ctx *f, const char *key, json_t *v)
@@ -369,6 +371,11 @@ static mdlg_err env_scalars(struct mdlg_api_config *c, char *errbuf, size_t errl
         if (!env_uint(v, 0, 256, &u))
             return snprintf(errbuf, errlen, "MDLGATE_THREADS: 0..256"), MDLG_E_USAGE;
         c->threads = (unsigned)u;
+    }
+    if ((v = getenv("MDLGATE_TRUST_WATCH"))) {
+        if (!env_uint(v, 0, 3600, &u))
+            return snprintf(errbuf, errlen, "MDLGATE_TRUST_WATCH: 0..3600"), MDLG_E_USAGE;
+        c->trust_watch_s = (unsigned)u;
     }
     if ((v = getenv("MDLGATE_LOG"))) {
         if (strcmp(v, "0") && strcmp(v, "1"))

@@ -186,7 +186,7 @@ char *mdlg_api_metrics_render(size_t anchors, long in_flight, size_t *len)
             "mdlgate_http_requests_in_flight %ld\n", in_flight);
     put(&o, "# HELP mdlgate_trust_anchors Trust anchors in the current snapshot.\n"
             "# TYPE mdlgate_trust_anchors gauge\nmdlgate_trust_anchors %zu\n", anchors);
-    put(&o, "# HELP mdlgate_config_reloads_total Configuration reloads (SIGHUP) by outcome.\n"
+    put(&o, "# HELP mdlgate_config_reloads_total Configuration reloads (SIGHUP or a new trust generation) by outcome.\n"
             "# TYPE mdlgate_config_reloads_total counter\n"
             "mdlgate_config_reloads_total{result=\"ok\"} %lu\n"
             "mdlgate_config_reloads_total{result=\"failed\"} %lu\n",

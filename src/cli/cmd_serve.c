@@ -2,10 +2,13 @@
  * cmd_serve.c - `mdlgate serve`: the HTTP service (src/api).
  *
  * Configuration: defaults < config file < environment < command line,
- * rebuilt the same way on SIGHUP. SIGTERM/SIGINT drain the requests in
- * flight and exit 0.
+ * rebuilt the same way on SIGHUP, and when the trust directory's generation
+ * changes (`trust sync`, `trust import-vical`; checked every trust_watch
+ * seconds). SIGTERM/SIGINT drain the requests in flight and exit 0.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,7 +26,8 @@
 
 static const char serve_help[] =
 "usage: mdlgate serve [--listen ADDR:PORT] [--config FILE] [--anchor PEM]... [--trust-dir DIR]\n"
-"                     [--data-dir DIR] [--web-dir DIR] [--check]\n"
+"                     [--data-dir DIR] [--web-dir DIR] [--revocation P] [--trust-watch S]\n"
+"                     [--check]\n"
 "\n"
 "Runs the HTTP service (see web/openapi.yaml, served at /openapi.yaml):\n"
 "  GET /healthz, GET /readyz, GET /metrics, POST /v1/verify, GET /openapi.yaml, GET / (web/),\n"
@@ -42,6 +46,9 @@ static const char serve_help[] =
 "                      fail-open (default: valid, with a warning) or fail-closed (invalid,\n"
 "                      REVOCATION_UNAVAILABLE); applies to every verification. CRLs come\n"
 "                      from the trust dir, status lists from <trust-dir>/.status/\n"
+"  --trust-watch S     every S seconds, check whether the trust dir now names another\n"
+"                      generation (after `mdlgate trust sync` or `trust import-vical`) and\n"
+"                      if so reload, as on SIGHUP (default 5; 0: only on SIGHUP)\n"
 "  --check             load the configuration and trust anchors, report, and exit\n"
 "\n"
 "Config file (JSON object; every member optional; relative paths are relative to the file)\n"
@@ -62,6 +69,7 @@ static const char serve_help[] =
 "  \"per_ip_connection_limit\": 64    open connections per client address (0: no limit)\n"
 "  \"connection_timeout\": 15         seconds before an idle or slow connection is dropped\n"
 "  \"drain_timeout\": 30              seconds SIGTERM waits for requests in flight\n"
+"  \"trust_watch\": 5                 seconds between trust dir checks (as --trust-watch)\n"
 "  \"log_requests\": true             one JSON line per request on stderr\n"
 "  \"screening_config\": \"screening.json\"  claim screening (README \"Screening claims\"); it\n"
 "                                   is on when this file, MDLGATE_SCREENING_CONFIG,\n"
@@ -93,6 +101,7 @@ static const char serve_help[] =
 "                        postgres:// URL shares it between instances)\n"
 "  MDLGATE_CORS_ORIGINS  comma-separated origins (added)\n"
 "  MDLGATE_REVOCATION    fail-open or fail-closed (as --revocation)\n"
+"  MDLGATE_TRUST_WATCH   seconds (as --trust-watch)\n"
 "  MDLGATE_POLICY, MDLGATE_MAX_BODY, MDLGATE_THREADS, MDLGATE_WEB_DIR, MDLGATE_LOG (0/1)\n"
 "\n"
 "Signals\n"
@@ -100,7 +109,9 @@ static const char serve_help[] =
 "           thresholds, ledger keys) atomically: requests in flight finish on the old ones;\n"
 "           if any part fails to load, all of the old one stays (log: reload_failed).\n"
 "           Listen address, threads, connection limits, the ledger itself and turning\n"
-"           screening on or off need a restart\n"
+"           screening on or off need a restart.\n"
+"           A new trust generation does the same by itself (--trust-watch); the log says\n"
+"           \"trust_changed\" then \"reloaded\" (or \"reload_failed\": the old set stays).\n"
 "  SIGTERM  stop accepting, let requests in flight finish (drain_timeout), exit 0\n"
 "\n"
 "Logs: one JSON line per request on stderr (time, method, route pattern, status,\n"
@@ -110,13 +121,14 @@ static const char serve_help[] =
 
 struct serve_args {
     const char *listen, *config, *trust_dir, *data_dir, *web_dir, *revocation;
+    long trust_watch;                   /* -1: not given */
     const char *anchors[MAX_CLI_ANCHORS];
     size_t n_anchors;
     bool check;
 };
 
 enum { OPT_LISTEN = 1, OPT_CONFIG, OPT_ANCHOR, OPT_TRUST_DIR, OPT_DATA_DIR, OPT_WEB_DIR,
-       OPT_REVOCATION, OPT_CHECK, OPT_HELP };
+       OPT_REVOCATION, OPT_TRUST_WATCH, OPT_CHECK, OPT_HELP };
 
 static const struct option serve_options[] = {
     { "listen", required_argument, NULL, OPT_LISTEN },
@@ -126,6 +138,7 @@ static const struct option serve_options[] = {
     { "data-dir", required_argument, NULL, OPT_DATA_DIR },
     { "web-dir", required_argument, NULL, OPT_WEB_DIR },
     { "revocation", required_argument, NULL, OPT_REVOCATION },
+    { "trust-watch", required_argument, NULL, OPT_TRUST_WATCH },
     { "check", no_argument, NULL, OPT_CHECK },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
@@ -148,6 +161,13 @@ static int parse_args(int argc, char **argv, struct serve_args *a)
                 return mdlg_cli_error(CMD, "--revocation must be fail-open or fail-closed"), 2;
             a->revocation = optarg;
             break;
+        case OPT_TRUST_WATCH: {
+            char *end;
+            a->trust_watch = strtol(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' || a->trust_watch > 3600)
+                return mdlg_cli_error(CMD, "--trust-watch must be 0..3600 seconds"), 2;
+            break;
+        }
         case OPT_CHECK: a->check = true; break;
         case OPT_ANCHOR:
             if (a->n_anchors == MAX_CLI_ANCHORS)
@@ -188,6 +208,8 @@ static mdlg_err apply_args(const struct serve_args *a, struct mdlg_api_config *c
         return snprintf(err, errlen, "--data-dir is too long"), e;
     if (a->web_dir && (e = mdlg_api_config_set(c->web_dir, sizeof c->web_dir, a->web_dir)))
         return snprintf(err, errlen, "--web-dir is too long"), e;
+    if (a->trust_watch >= 0)
+        c->trust_watch_s = (unsigned)a->trust_watch;
     if (a->revocation)
         c->revocation = strcmp(a->revocation, "fail-closed") == 0 ? MDLG_REVOCATION_FAIL_CLOSED
                                                                   : MDLG_REVOCATION_FAIL_OPEN;
@@ -212,12 +234,79 @@ static mdlg_err build_config(const struct serve_args *a, struct mdlg_api_config 
     return apply_args(a, c, err, errlen);
 }
 
-static mdlg_err build_snapshot(const struct serve_args *a, mdlg_api_snapshot **out, char *err,
-                               size_t errlen)
+/* Which trust generation a trust dir names: the resolved path, its inode and mtime. */
+struct trust_ident {
+    bool ok;                    /* false: no trust dir, or it does not resolve */
+    char path[PATH_MAX];
+    dev_t dev;
+    ino_t ino;
+    struct timespec mtime;      /* a plain directory changes this when entries come or go */
+};
+
+/* What the trust watch compares against (main thread only). */
+struct trust_watch {
+    char dir[MDLG_API_PATH_MAX];    /* the configured trust dir ("" = none) */
+    unsigned every_s;               /* 0 = off */
+    struct trust_ident seen;        /* taken just before the snapshot in force was loaded */
+};
+
+static void trust_ident_get(const char *dir, struct trust_ident *id)
+{
+    struct stat st;
+    memset(id, 0, sizeof *id);
+    if (dir[0] == '\0' || realpath(dir, id->path) == NULL || stat(id->path, &st) != 0)
+        return;
+    id->dev = st.st_dev;
+    id->ino = st.st_ino;
+    id->mtime = st.st_mtim;
+    id->ok = true;
+}
+
+static bool trust_ident_same(const struct trust_ident *x, const struct trust_ident *y)
+{
+    if (!x->ok || !y->ok)
+        return x->ok == y->ok;
+    return strcmp(x->path, y->path) == 0 && x->dev == y->dev && x->ino == y->ino &&
+           x->mtime.tv_sec == y->mtime.tv_sec && x->mtime.tv_nsec == y->mtime.tv_nsec;
+}
+
+/*
+ * Builds the config, then the snapshot. The trust dir's identity is taken
+ * before loading, so a swap during the load is seen by the next check. w (if
+ * given) records it with the watch settings, also when the load fails, so a
+ * broken generation is retried on the next change or SIGHUP, not every tick.
+ */
+static mdlg_err build_snapshot(const struct serve_args *a, mdlg_api_snapshot **out,
+                               struct trust_watch *w, char *err, size_t errlen)
 {
     static struct mdlg_api_config c;    /* large; only the main thread builds configs */
+    struct trust_ident before;
     mdlg_err e = build_config(a, &c, err, errlen);
-    return e != MDLG_E_OK ? e : mdlg_api_snapshot_new(&c, out, err, errlen);
+    if (e != MDLG_E_OK)
+        return e;
+    trust_ident_get(c.trust_dir, &before);
+    e = mdlg_api_snapshot_new(&c, out, err, errlen);
+    if (w != NULL) {
+        snprintf(w->dir, sizeof w->dir, "%s", c.trust_dir);
+        w->every_s = c.trust_watch_s;
+        w->seen = before;
+    }
+    return e;
+}
+
+/* True (and the event logged) when the trust dir names another generation than w->seen. */
+static bool trust_changed(const struct trust_watch *w)
+{
+    struct trust_ident now;
+    char msg[PATH_MAX + MDLG_API_PATH_MAX + 8];
+    trust_ident_get(w->dir, &now);
+    if (trust_ident_same(&now, &w->seen))
+        return false;
+    const char *slash = strrchr(now.path, '/');
+    snprintf(msg, sizeof msg, "%s -> %s", w->dir,
+             now.ok ? (slash ? slash + 1 : now.path) : "(does not resolve)");
+    mdlg_api_log_event("trust_changed", msg);
+    return true;
 }
 
 static void report_start(const mdlg_api_snapshot *snap, uint16_t port)
@@ -270,11 +359,11 @@ static mdlg_err reload_screening(mdlg_api_snapshot *snap, const struct mdlg_cli_
 
 /* SIGHUP: everything is rebuilt first; only a complete new snapshot is swapped in. */
 static void reload(const struct serve_args *a, mdlg_api_server *srv,
-                   const struct mdlg_cli_screen *scr)
+                   const struct mdlg_cli_screen *scr, struct trust_watch *w)
 {
     char err[1024] = "", msg[128];
     mdlg_api_snapshot *snap = NULL;
-    mdlg_err e = build_snapshot(a, &snap, err, sizeof err);
+    mdlg_err e = build_snapshot(a, &snap, w, err, sizeof err);
     if (e == MDLG_E_OK && (e = reload_screening(snap, scr, err, sizeof err)) != MDLG_E_OK)
         mdlg_api_snapshot_release(snap);
     if (e != MDLG_E_OK) {   /* counted first: a reader who saw the log line sees the count */
@@ -289,16 +378,33 @@ static void reload(const struct serve_args *a, mdlg_api_server *srv,
     mdlg_api_log_event("reloaded", msg);
 }
 
-/* Waits for signals until SIGTERM/SIGINT; returns the exit status. */
+/* The next signal of set; 0 when every_s seconds passed first (every_s 0: no limit). */
+static int next_signal(const sigset_t *set, unsigned every_s)
+{
+    int sig = 0;
+    if (every_s == 0)
+        return sigwait(set, &sig) == 0 ? sig : -1;
+    struct timespec ts = { (time_t)every_s, 0 };
+    sig = sigtimedwait(set, NULL, &ts);
+    return sig > 0 ? sig : errno == EAGAIN ? 0 : -1;
+}
+
+/* Waits for signals (and watches the trust dir) until SIGTERM/SIGINT; returns the exit status. */
 static int signal_loop(const struct serve_args *a, mdlg_api_server *srv,
-                       const struct mdlg_cli_screen *scr, const sigset_t *set, unsigned drain_s)
+                       const struct mdlg_cli_screen *scr, const sigset_t *set, unsigned drain_s,
+                       struct trust_watch *w)
 {
     for (;;) {
-        int sig = 0;
-        if (sigwait(set, &sig) != 0)
+        int sig = next_signal(set, w->every_s);
+        if (sig < 0)
             continue;
+        if (sig == 0) {
+            if (trust_changed(w))
+                reload(a, srv, scr, w);
+            continue;
+        }
         if (sig == SIGHUP) {
-            reload(a, srv, scr);
+            reload(a, srv, scr, w);
             continue;
         }
         mdlg_api_log_event("draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -340,16 +446,17 @@ static int check_only(mdlg_api_snapshot *snap, bool screening)
 {
     const struct mdlg_api_config *c = mdlg_api_snapshot_config(snap);
     printf("config: %s\nlisten: %s\ntrust anchors: %zu\nAPI keys: %zu\nCORS origins: %zu\n"
-           "screening: %s\n",
+           "screening: %s\ntrust watch: %u s%s\n",
            c->config_file[0] ? c->config_file : "(none)", c->listen,
            mdlg_api_snapshot_anchor_count(snap), c->n_keys, c->n_origins,
-           screening ? "on" : "off");
+           screening ? "on" : "off", c->trust_watch_s, c->trust_watch_s ? "" : " (off)");
     mdlg_api_snapshot_release(snap);
     return 0;
 }
 
 /* Starts the daemon and waits for SIGTERM; returns the exit status. */
-static int run(const struct serve_args *a, mdlg_api_snapshot *snap, struct mdlg_cli_screen *scr)
+static int run(const struct serve_args *a, mdlg_api_snapshot *snap, struct mdlg_cli_screen *scr,
+               struct trust_watch *w)
 {
     char err[512] = "";
     mdlg_api_server *srv = NULL;
@@ -371,15 +478,22 @@ static int run(const struct serve_args *a, mdlg_api_snapshot *snap, struct mdlg_
     if (mdlg_api_server_start_with(snap, &svc, &srv, err, sizeof err) != MDLG_E_OK)
         return mdlg_cli_error(CMD, "%s", err), 2;
     report_start(first, mdlg_api_server_port(srv));
+    if (w->dir[0] != '\0') {
+        char msg[MDLG_API_PATH_MAX + 64];
+        snprintf(msg, sizeof msg, w->every_s ? "%s: checked every %u s" : "%s: off (SIGHUP only)",
+                 w->dir, w->every_s);
+        mdlg_api_log_event("trust_watch", msg);
+    }
     if (!screening)
         mdlg_api_log_event("screening_off", "the screening routes answer 503 "
                                             "SCREENING_DISABLED (see README \"Screening claims\")");
-    return signal_loop(a, srv, scr, &set, drain_s);
+    return signal_loop(a, srv, scr, &set, drain_s, w);
 }
 
 int mdlg_cmd_serve(int argc, char **argv)
 {
-    struct serve_args a = { 0 };
+    struct serve_args a = { .trust_watch = -1 };
+    static struct trust_watch w;
     struct mdlg_cli_screen scr;
     char err[1024] = "";
     mdlg_api_snapshot *snap = NULL;
@@ -387,13 +501,13 @@ int mdlg_cmd_serve(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
-    if (build_snapshot(&a, &snap, err, sizeof err) != MDLG_E_OK)
+    if (build_snapshot(&a, &snap, &w, err, sizeof err) != MDLG_E_OK)
         return mdlg_cli_error(CMD, "%s", err), 2;
     if (open_screening(mdlg_api_snapshot_config(snap), &scr, &screening, err, sizeof err)) {
         mdlg_api_snapshot_release(snap);
         return mdlg_cli_error(CMD, "%s", err), 2;
     }
-    rc = a.check ? check_only(snap, screening) : run(&a, snap, &scr);
+    rc = a.check ? check_only(snap, screening) : run(&a, snap, &scr, &w);
     mdlg_cli_screen_close(&scr);
     return rc;
 }

@@ -17,6 +17,7 @@
 # Run by tests/run-tests.sh with BUILD=<build dir>; exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../support/check_lib.bash"
+clean_env
 command -v openssl >/dev/null || { echo "skip: openssl missing"; exit 77; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
