@@ -14,7 +14,9 @@ PKI=pkiB issue goodB --state NY || exit 1
 config() { # anchors...
     local a list=""
     for a in "$@"; do list="$list${list:+, }\"$TMP/$a/iaca.pem\""; done
-    printf '{"anchors": [%s], "per_ip_connection_limit": 0}\n' "$list" >"$TMP/config.json"
+    # written aside and renamed, so a reload never reads a half-written file
+    printf '{"anchors": [%s], "per_ip_connection_limit": 0}\n' "$list" >"$TMP/config.json.new"
+    mv "$TMP/config.json.new" "$TMP/config.json"
 }
 config pki
 SERVER_ENV=(MDLGATE_API_KEYS="$KEY")
@@ -51,7 +53,8 @@ check "burst: all 400 verdicts valid" '[ "$(grep -l "\"valid\":true" $TMP/burst/
 check "after reload: the NY anchor is in force" 'wait_for 10 "[ \"\$(verdict_of $TMP/goodB.cbor)\" = True ]"'
 
 # a broken config keeps the snapshot in place
-echo '{"anchors": ["/nonexistent/iaca.pem"]}' >"$TMP/config.json"
+echo '{"anchors": ["/nonexistent/iaca.pem"]}' >"$TMP/config.json.new"
+mv "$TMP/config.json.new" "$TMP/config.json"
 kill -HUP "$PID"
 check "broken config on SIGHUP: reload_failed logged" 'wait_for 10 "grep -q reload_failed $TMP/main.log"'
 # Signals are handled in order, so every earlier reload is logged by now. SIGHUPs sent 20 ms
