@@ -153,6 +153,24 @@ static const char *time_or_dash(int64_t t, char buf[21])
     return buf;
 }
 
+/* One line of CRL counts over the roots in the new set, then each failed CRL. */
+static void crls_text(const struct mdlg_sync_report *r)
+{
+    size_t n[MDLG_SYNC_CRL_COUNT] = { 0 };
+    for (size_t i = 0; i < r->n; i++)
+        if (r->roots[i].status <= MDLG_SYNC_UNCHANGED || r->roots[i].kept_previous)
+            n[r->roots[i].crl]++;
+    printf("CRLs: %zu fetched, %zu kept from the set in force, %zu failed, %zu roots without a "
+           "CRL source\n", n[MDLG_SYNC_CRL_FETCHED], n[MDLG_SYNC_CRL_KEPT],
+           n[MDLG_SYNC_CRL_FAILED], n[MDLG_SYNC_CRL_NONE]);
+    for (size_t i = 0; i < r->n; i++)
+        if (r->roots[i].crl == MDLG_SYNC_CRL_FAILED ||
+            (r->roots[i].crl == MDLG_SYNC_CRL_KEPT && r->roots[i].crl_detail != NULL))
+            printf("  %s %s: CRL %s (%s)\n", r->roots[i].jurisdiction, r->roots[i].id,
+                   mdlg_sync_crl_name(r->roots[i].crl),
+                   r->roots[i].crl_detail ? r->roots[i].crl_detail : "");
+}
+
 static void lists_text(const struct mdlg_sync_report *r)
 {
     if (r->n_lists > 0)
@@ -197,6 +215,7 @@ static void sync_text(const struct mdlg_sync_report *r, const struct jcount *c, 
                    mdlg_sync_status_name(r->roots[i].status),
                    r->roots[i].detail ? r->roots[i].detail : "",
                    r->roots[i].kept_previous ? "; the copy in force was kept" : "");
+    crls_text(r);
     lists_text(r);
     printf("trust set in force: %s -> %s\n", out, r->generation);
 }
@@ -314,9 +333,9 @@ static void list_one(const struct mdlg_anchor_info *ai, const struct mdlg_manife
         char full[65];
         for (int i = 0; i < 32; i++)
             snprintf(full + 2 * i, 3, "%02x", ai->sha256[i]);
-        json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?}",
-            "jurisdiction", ai->jurisdiction, "subject", ai->subject, "sha256", full,
-            "not_before", nb, "not_after", na, "status",
+        json_array_append_new(arr, json_pack("{s:s,s:s?,s:s,s:s,s:s,s:s,s:s?,s:s?,s:s?}",
+            "jurisdiction", ai->jurisdiction, "root", pin ? pin->id : NULL, "subject",
+            ai->subject, "sha256", full, "not_before", nb, "not_after", na, "status",
             pin ? mdlg_root_status_name(pin->status) : NULL, "vical",
             pin ? mdlg_root_vical_name(pin->vical) : NULL, "warning", warn));
         return;
@@ -381,6 +400,9 @@ static int cmd_list(const struct trust_args *a, const char *dir)
         nm = 0;   /* without manifests the status columns read "-" */
     json_t *arr = a->json ? json_array() : NULL;
     char prev[32] = "";
+    if (arr == NULL && mdlg_trust_count(t) > 0)
+        printf("  %-16s  %-10s  %-10s %-7s %s\n", "sha256 (start)", "not after", "status",
+               "vical", "subject");
     for (size_t i = 0; i < mdlg_trust_count(t); i++) {
         struct mdlg_anchor_info ai;
         char wbuf[64];

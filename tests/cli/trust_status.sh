@@ -11,7 +11,9 @@
 #    token (STATUS_LIST_INVALID), a 1.1 MB file (STATUS_LIST_TOO_LARGE);
 #  - missing from the mirror: "unreachable", the token in force kept;
 #  - --status-list URI names a list outside the manifests;
-#  - `trust list --json` shows the lists in force; a list no longer named is dropped, and then
+#  - `trust list` (text and --json) shows the anchors and the lists in force, and the text
+#    report of sync gives the CRL counts and each list's outcome;
+#  - a list no longer named is dropped, and then
 #    verify under fail-closed gives REVOCATION_UNAVAILABLE;
 #  - a status_list line after a root record makes the manifest invalid (exit 2).
 # Run by tests/run-tests.sh with BUILD=<build dir>; exit 0 pass, 77 skip, else fail.
@@ -118,6 +120,23 @@ check "trust list --json: both lists in force, with uri and expiry" \
 "$M" trust list --trust-dir "$OUT" --lists "$tmp/lists" --at 2099-01-01T00:00:00Z --json >"$tmp/list-late.json"
 check "trust list --at 2099: the lists are flagged expired" \
     '[ "$(q $tmp/list-late.json "sum(1 for l in j[\"status_lists\"] if l[\"warning\"])")" = 2 ]'
+
+"$M" trust list --trust-dir "$OUT" --lists "$tmp/lists" >"$tmp/list.txt"
+check "trust list (text): a header, the root with its manifest status, both lists with expiry" \
+    'grep -q "sha256 (start) *not after *status *vical *subject" $tmp/list.txt &&
+     grep -q "  [0-9a-f]\{16\}  .* production no " $tmp/list.txt &&
+     grep -q "^  US-CA  *$URI  issued .* expires 20" $tmp/list.txt && grep -q "; 2 status lists$" $tmp/list.txt'
+check "trust list --json: each anchor names its manifest root" \
+    '[ "$(q $tmp/list.json "j[\"list\"][0][\"root\"]")" = T-1 ]'
+python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-5] ^= 1; open(sys.argv[2], "wb").write(b)' \
+    "$tmp/good.cwt" "$tmp/mirror/$N1"
+"$M" trust sync --from-dir "$tmp/mirror" --trust-dir "$OUT" --lists "$tmp/lists" --status-list "$URI2" \
+    >"$tmp/sync.txt" 2>&1; rc=$?
+check "trust sync (text): exit 1, a CRL line, the refused list with its code and what was kept" \
+    '[ $rc = 1 ] && grep -q "^CRLs: 0 fetched" $tmp/sync.txt &&
+     grep -q "^  US-CA  *refused  *$URI: COSE_SIGNATURE_INVALID (signature); the token in force was kept" $tmp/sync.txt &&
+     grep -q "^  (--status-list) *unchanged  *$URI2, expires 20" $tmp/sync.txt'
+cp "$tmp/good.cwt" "$tmp/mirror/$N1"
 
 # --- a list named nowhere is dropped ---
 manifest "" ""
