@@ -378,12 +378,18 @@ static size_t list_status(const char *dir, int64_t now, json_t *arr)
     snprintf(path, sizeof path, "%s/.status/index.tsv", dir);
     if (mdlg_cli_read_file(path, 1u << 20, &buf, &len) != MDLG_E_OK)
         return 0;
-    char *save = NULL;
-    if (arr == NULL)
-        printf("status lists (%s/.status)\n", dir);
-    for (char *l = strtok_r((char *)buf, "\n", &save); l != NULL; l = strtok_r(NULL, "\n", &save), n++)
-        list_status_line(l, now, arr);
+    char *text = len <= 1u << 20 ? malloc(len + 1) : NULL, *save = NULL;
+    if (text != NULL) {     /* mdlg_cli_read_file does not NUL-terminate */
+        memcpy(text, buf, len);
+        text[len] = '\0';
+    }
     free(buf);
+    if (text != NULL && arr == NULL)
+        printf("status lists (%s/.status)\n", dir);
+    for (char *l = text ? strtok_r(text, "\n", &save) : NULL; l != NULL;
+         l = strtok_r(NULL, "\n", &save), n++)
+        list_status_line(l, now, arr);
+    free(text);
     return n;
 }
 
