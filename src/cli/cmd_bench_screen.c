@@ -31,13 +31,16 @@ static const char help[] =
 "usage: mdlgate bench screen gen --rows N [--seed S] [--at RFC3339] [--span-days D]\n"
 "       mdlgate bench screen run --rows N [--seed S] [--at RFC3339] [--span-days D]\n"
 "                          [--config FILE] [--data-dir DIR] [--threads T] [--seconds S]\n"
-"                          [--claims M] [--json] [--json-out FILE]\n"
+"                          [--claims M] [--skip K] [--json] [--json-out FILE]\n"
 "\n"
 "gen: N synthetic claims as CSV on stdout (deterministic for a seed; filed over\n"
 "     --span-days days, default 300, ending at --at, default 2026-12-01T00:00:00Z).\n"
 "run: screens claims N, N+1, ... of the same sequence one per call on T threads\n"
 "     (default 16) for S seconds (default 10) or M claims, against the ledger of\n"
-"     the screening configuration, at --at; prints screenings/s and latency.\n";
+"     the screening configuration, at --at; prints screenings/s and latency.\n"
+"     A claim already in the ledger would be an idempotent retry, not a\n"
+"     screening: the run fails if it meets one. For a second run against the\n"
+"     same ledger, --skip K starts at claim N+K (beyond the earlier runs' claims).\n";
 
 struct opts {
     struct bench_gen g;
@@ -45,6 +48,7 @@ struct opts {
     unsigned threads;
     double seconds;
     uint64_t claims;
+    uint64_t skip;               /* first claim: rows + skip */
     bool json;
 };
 
@@ -72,6 +76,7 @@ static int parse(int argc, char **argv, struct opts *o)
         { "span-days", 1, NULL, 'p' }, { "config", 1, NULL, 'c' }, { "data-dir", 1, NULL, 'd' },
         { "threads", 1, NULL, 't' }, { "seconds", 1, NULL, 'S' },  { "claims", 1, NULL, 'm' },
         { "json", 0, NULL, 'j' },    { "json-out", 1, NULL, 'o' }, { "help", 0, NULL, 'h' },
+        { "skip", 1, NULL, 'k' },
         { NULL, 0, NULL, 0 },
     };
     uint64_t v = 0;
@@ -90,6 +95,7 @@ static int parse(int argc, char **argv, struct opts *o)
                   break;
         case 'S': ok = (o->seconds = atof(optarg)) > 0 && o->seconds <= 3600; break;
         case 'm': ok = parse_u64(optarg, LAT_CAP, &o->claims); break;
+        case 'k': ok = parse_u64(optarg, UINT64_C(1000000000), &o->skip); break;
         case 'j': o->json = true; break;
         case 'o': o->json_out = optarg; break;
         case 'h': fputs(help, stdout); return 0;
@@ -122,6 +128,7 @@ struct run {
     atomic_uint_fast64_t next;   /* claims taken */
     atomic_uint_fast64_t failed;
     atomic_uint_fast64_t review;
+    atomic_uint_fast64_t repeated; /* claims the ledger already held (retries) */
     double deadline;
     uint64_t limit;              /* claims to take (LAT_CAP at most) */
     double *lat;                 /* [limit] seconds, by claim number */
@@ -134,7 +141,7 @@ static void *worker(void *arg)
     struct mdlg_claim c;
     for (uint64_t k; b != NULL && mono() < r->deadline &&
                      (k = atomic_fetch_add(&r->next, 1)) < r->limit;) {
-        mdlg_bench_claim(&r->o->g, r->o->g.rows + k, b);
+        mdlg_bench_claim(&r->o->g, r->o->g.rows + r->o->skip + k, b);
         b->f[MDLG_CF_FILED_AT][0] = '\0';       /* filed now */
         mdlg_bench_claim_view(b, &c);
         struct mdlg_screen_item it = { .claim = &c };
@@ -143,6 +150,8 @@ static void *worker(void *arg)
         r->lat[k] = mono() - t0;
         if (e != MDLG_E_OK || it.err != MDLG_E_OK || it.json == NULL)
             atomic_fetch_add(&r->failed, 1);
+        else if (it.claim_seen != MDLG_LEDGER_CLAIM_NEW)
+            atomic_fetch_add(&r->repeated, 1);
         else if (it.review)
             atomic_fetch_add(&r->review, 1);
         mdlg_screen_items_free(&it, 1);
@@ -205,6 +214,12 @@ static int run_threads(struct run *r)
     FILE *f = r->o->json_out ? fopen(r->o->json_out, "w") : NULL;
     if (f != NULL)
         report(r, n, secs, f, true), fclose(f);
+    uint64_t rep = atomic_load(&r->repeated);
+    if (rep > 0)
+        return mdlg_cli_error(CMD, "%llu of the claims were already in the ledger, so the run "
+                              "measured retries, not screenings: use --skip %llu or a fresh "
+                              "ledger", (unsigned long long)rep,
+                              (unsigned long long)(r->o->skip + n)), 2;
     if (started < r->o->threads || atomic_load(&r->failed) > 0 || n == 0)
         return mdlg_cli_error(CMD, "%s", n ? "some screenings failed" : "nothing screened"), 2;
     return 0;

@@ -12,7 +12,7 @@
 # Durability as in production: WAL, synchronous=FULL, one fsync per committed transaction.
 # Targets (issue 5): (b) >= 5,000 screenings/s with p99 < 10 ms on SQLite, (a) 1,000,000 rows
 # in under 5 minutes. Reported as met or NOT met; only a broken run fails this script.
-# Environment: SCREEN_ROWS (1000000), SCREEN_THREADS (16), SCREEN_SECONDS (10), SCREEN_BATCH
+# Environment: SCREEN_ROWS (1000000), SCREEN_THREADS (8), SCREEN_SECONDS (10), SCREEN_BATCH
 # (the --batch of mdlgate screen; its default when unset), SCREEN_DIR (where the CSV and the
 # ledger go; a temporary directory, removed at the end), SCREEN_JSON (BUILD/bench_screen.json),
 # SCREEN_LEDGER_URL (a postgres:// ledger instead of SQLite; it must be empty),
@@ -21,7 +21,7 @@ set -u
 BUILD=${1:-build}
 M=$BUILD/mdlgate
 ROWS=${SCREEN_ROWS:-1000000}
-THREADS=${SCREEN_THREADS:-16}
+THREADS=${SCREEN_THREADS:-8}
 SECS=${SCREEN_SECONDS:-10}
 OUT=${SCREEN_JSON:-$BUILD/bench_screen.json}
 AT=2026-12-01T00:00:00Z

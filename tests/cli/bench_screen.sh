@@ -41,8 +41,14 @@ check "1000 generated claims screen with exit 0: no bad row, no invalid identifi
 "$M" bench screen run --config "$tmp/screening.json" --rows 1000 --at 2026-12-01T00:00:00Z \
     --threads 3 --claims 60 --seconds 5 --json >"$tmp/run.json" 2>"$tmp/run.err"
 check "run: 60 single screenings on 3 threads, none failed, latencies ordered" '[ "$(q "$tmp/run.json" "j[\"screen_single_claims\"] == 60 and j[\"screen_single_failed\"] == 0 and 0 < j[\"screen_single_p50_ms\"] <= j[\"screen_single_p99_ms\"] <= j[\"screen_single_max_ms\"]")" = True ]'
+"$M" bench screen run --config "$tmp/screening.json" --rows 1000 --at 2026-12-01T00:00:00Z \
+    --threads 2 --claims 20 --seconds 5 >"$tmp/again.txt" 2>"$tmp/again.err"
+check "a second run over the same claims is refused: retries are not screenings" '[ $? = 2 ] && grep -q "already in the ledger" "$tmp/again.err"'
+"$M" bench screen run --config "$tmp/screening.json" --rows 1000 --skip 60 \
+    --at 2026-12-01T00:00:00Z --threads 2 --claims 20 --seconds 5 >"$tmp/skip.txt" 2>&1
+check "--skip 60 starts beyond them: 20 new screenings" '[ $? = 0 ] && grep -q "^single screenings: 20 claims" "$tmp/skip.txt"'
 "$M" screen purge --config "$tmp/screening.json" --at 2030-01-01T00:00:00Z >"$tmp/purge.json"
-check "the ledger held the 1000 batch and 60 single screenings (purge after retention counts them)" '[ "$(q "$tmp/purge.json" "j[\"screenings_deleted\"]")" = 1060 ]'
+check "the ledger held the 1000 batch and 80 single screenings (purge after retention counts them)" '[ "$(q "$tmp/purge.json" "j[\"screenings_deleted\"]")" = 1080 ]'
 for a in "gen" "gen --rows 0" "gen --rows x" "run --rows 10 --threads 0" "frob --rows 1"; do
     "$M" bench screen $a >/dev/null 2>&1
     check "bench screen $a: exit 2" '[ $? = 2 ]'
