@@ -152,17 +152,6 @@ static mdlg_err lp_clusters(void *impl, int64_t now, uint16_t type, uint32_t min
     return err;
 }
 
-static mdlg_err purge_one(struct pg_conn *c, const char *sql, int64_t now, uint64_t *count)
-{
-    struct pg_params p = { 0 };
-    mdlg__pg_int(&p, now);
-    mdlg_err err = MDLG_E_OK;
-    PGresult *r = mdlg__pg_query(c, sql, &p, &err);
-    *count = r != NULL ? mdlg__pg_affected(r) : 0;
-    PQclear(r);
-    return err;
-}
-
 /* Dead rows leave the tables with (auto)vacuum; only hashes were in them. */
 static mdlg_err lp_purge(void *impl, int64_t now, struct mdlg_ledger_purge_stats *stats)
 {
@@ -173,11 +162,11 @@ static mdlg_err lp_purge(void *impl, int64_t now, struct mdlg_ledger_purge_stats
         return err;
     err = mdlg__pg_begin(c);
     if (err == MDLG_E_OK)
-        err = purge_one(c, "DELETE FROM ledger_keys WHERE expires_at <= $1", now,
-                        &stats->keys_deleted);
+        err = mdlg__pg_exec_at(c, "DELETE FROM ledger_keys WHERE expires_at <= $1", now,
+                               &stats->keys_deleted);
     if (err == MDLG_E_OK)
-        err = purge_one(c, "DELETE FROM ledger_screenings WHERE expires_at <= $1", now,
-                        &stats->screenings_deleted);
+        err = mdlg__pg_exec_at(c, "DELETE FROM ledger_screenings WHERE expires_at <= $1", now,
+                               &stats->screenings_deleted);
     err = mdlg__pg_end(c, err);
     mdlg__pg_release(impl, c);
     if (err != MDLG_E_OK)

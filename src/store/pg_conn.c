@@ -113,6 +113,18 @@ uint64_t mdlg__pg_affected(const PGresult *r)
     return t != NULL && *t != '\0' ? strtoull(t, NULL, 10) : 0;
 }
 
+mdlg_err mdlg__pg_exec_at(struct pg_conn *c, const char *sql, int64_t t, uint64_t *count)
+{
+    struct pg_params p = { 0 };
+    mdlg__pg_int(&p, t);
+    mdlg_err err = MDLG_E_OK;
+    PGresult *r = mdlg__pg_query(c, sql, &p, &err);
+    if (r != NULL && count != NULL)
+        *count = mdlg__pg_affected(r);
+    PQclear(r);
+    return err;
+}
+
 mdlg_err mdlg__pg_begin(struct pg_conn *c) { return mdlg__pg_exec(c, "BEGIN", NULL); }
 
 mdlg_err mdlg__pg_end(struct pg_conn *c, mdlg_err err)

@@ -98,6 +98,8 @@ PGresult *mdlg__pg_query_prepared(struct pg_conn *c, unsigned slot, const char *
 mdlg_err mdlg__pg_exec(struct pg_conn *c, const char *sql, const struct pg_params *p);
 /* Rows affected by an INSERT/UPDATE/DELETE result. */
 uint64_t mdlg__pg_affected(const PGresult *r);
+/* Runs `sql` with $1 = t (a purge step); the rows it affected into *count unless NULL. */
+mdlg_err mdlg__pg_exec_at(struct pg_conn *c, const char *sql, int64_t t, uint64_t *count);
 
 /* SQLSTATE -> store error: 23xxx CONFLICT, 42xxx CORRUPT, 22xxx USAGE, else UNAVAILABLE. */
 mdlg_err mdlg__pg_err_state(const char *sqlstate);

@@ -281,33 +281,21 @@ static mdlg_err pg_verdict_get(void *impl, const char *id, int64_t now, bool tak
 
 /* ---- purge ---- */
 
-static mdlg_err purge_step(struct pg_conn *c, const char *sql, int64_t t, uint64_t *count)
-{
-    struct pg_params p = { 0 };
-    mdlg__pg_int(&p, t);
-    mdlg_err err = MDLG_E_OK;
-    PGresult *r = mdlg__pg_query(c, sql, &p, &err);
-    if (r != NULL && count != NULL)
-        *count = mdlg__pg_affected(r);
-    PQclear(r);
-    return err;
-}
-
 static mdlg_err purge_in_tx(struct pg_conn *c, int64_t now, int64_t delete_before,
                             struct mdlg_store_purge_stats *s)
 {
-    mdlg_err err = purge_step(c,
-                              "UPDATE requests SET state = 2, reader_key = NULL"
-                              " WHERE state = 0 AND expires_at <= $1",
-                              now, &s->requests_expired);
+    mdlg_err err = mdlg__pg_exec_at(c,
+                                    "UPDATE requests SET state = 2, reader_key = NULL"
+                                    " WHERE state = 0 AND expires_at <= $1",
+                                    now, &s->requests_expired);
     if (err == MDLG_E_OK)
-        err = purge_step(c,
-                         "UPDATE verdicts SET full_json = NULL"
-                         " WHERE full_json IS NOT NULL AND full_until <= $1",
-                         now, &s->elements_deleted);
+        err = mdlg__pg_exec_at(c,
+                               "UPDATE verdicts SET full_json = NULL"
+                               " WHERE full_json IS NOT NULL AND full_until <= $1",
+                               now, &s->elements_deleted);
     if (err == MDLG_E_OK)   /* verdicts go with their request (ON DELETE CASCADE) */
-        err = purge_step(c, "DELETE FROM requests WHERE expires_at <= $1", delete_before,
-                         &s->requests_deleted);
+        err = mdlg__pg_exec_at(c, "DELETE FROM requests WHERE expires_at <= $1",
+                               delete_before, &s->requests_deleted);
     return err;
 }
 

@@ -1,6 +1,12 @@
 /* see testutil.h */
 #include "testutil.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +194,14 @@ char *mdlg_test_shared_path(const char *rel)
         return NULL;
     }
     return path;
+}
+
+void mdlg_test_postgres_unavailable(void **state)
+{
+    (void)state;
+    const char *why = getenv("MDLG_TEST_PG_SKIP");
+    print_message("[  SKIPPED ] postgres: %s\n",
+                  why != NULL ? why
+                              : "MDLG_TEST_PG_URL is not set (make test starts a server)");
+    skip();
 }

@@ -53,4 +53,11 @@ const char *mdlg_test_shared(void);
  */
 char *mdlg_test_shared_path(const char *rel);
 
+/*
+ * A cmocka test that stands for a PostgreSQL group when no server is
+ * available: prints why ($MDLG_TEST_PG_SKIP, or that MDLG_TEST_PG_URL is not
+ * set) and skips, so the group is reported as skipped, never as passed.
+ */
+void mdlg_test_postgres_unavailable(void **state);
+
 #endif

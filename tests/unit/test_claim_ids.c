@@ -24,6 +24,7 @@
 #include <libpq-fe.h>
 
 #include "mdlg/screen.h"
+#include "testutil.h"
 
 #define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
 #define DAY 86400
@@ -289,15 +290,6 @@ static void test_screener_retry_and_conflict(void **state)
     mdlg_screener_free(s);
 }
 
-static void test_postgres_unavailable(void **state)
-{
-    (void)state;
-    const char *why = getenv("MDLG_TEST_PG_SKIP");
-    print_message("[  SKIPPED ] postgres: %s\n",
-                  why != NULL ? why : "MDLG_TEST_PG_URL is not set (make test starts a server)");
-    skip();
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,7 +297,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ledger_batch_repeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_screener_retry_and_conflict, setup, teardown),
     };
-    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(test_postgres_unavailable) };
+    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(mdlg_test_postgres_unavailable) };
     int failed = cmocka_run_group_tests_name("claim ids on SQLite", tests, NULL, NULL);
     const char *url = getenv("MDLG_TEST_PG_URL");
     if (url == NULL || *url == '\0')

@@ -749,17 +749,6 @@ static void test_open_urls(void **state)
     }
 }
 
-/* Stands for the PostgreSQL group when no server is available, and says why. */
-static void test_postgres_unavailable(void **state)
-{
-    (void)state;
-    const char *why = getenv("MDLG_TEST_PG_SKIP");
-    print_message("[  SKIPPED ] postgres: %s\n",
-                  why != NULL ? why
-                              : "MDLG_TEST_PG_URL is not set (make test starts a server)");
-    skip();
-}
-
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 
 /* The cases both backends run. */
@@ -776,7 +765,7 @@ int main(void)
     const struct CMUnitTest pg_tests[] = { COMMON_CASES, T(test_pg_migrations),
                                            T(test_pg_writer_lock),
                                            T(test_pg_reconnect) };
-    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(test_postgres_unavailable) };
+    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(mdlg_test_postgres_unavailable) };
     bk = SQLITE;
     int failed = cmocka_run_group_tests_name("screening on SQLite", sqlite_tests, NULL, NULL);
     pg_url = getenv("MDLG_TEST_PG_URL");

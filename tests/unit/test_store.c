@@ -1183,17 +1183,6 @@ static void test_pg_open_errors(void **state)
     }
 }
 
-/* Stands for the PostgreSQL group when no server is available, and says why. */
-static void test_postgres_unavailable(void **state)
-{
-    (void)state;
-    const char *why = getenv("MDLG_TEST_PG_SKIP");
-    print_message("[  SKIPPED ] postgres: %s\n",
-                  why != NULL ? why
-                              : "MDLG_TEST_PG_URL is not set (make test starts a server)");
-    skip();
-}
-
 #define FX(t) cmocka_unit_test_setup_teardown(t, fx_setup, fx_teardown)
 
 /* The cases both backends run. */
@@ -1220,7 +1209,7 @@ int main(void)
         FX(test_pg_reconnect),
         FX(test_pg_open_errors),
     };
-    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(test_postgres_unavailable) };
+    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(mdlg_test_postgres_unavailable) };
     bk = SQLITE;
     int failed = cmocka_run_group_tests_name("store on SQLite", sqlite_tests, NULL, NULL);
     pg_url = getenv("MDLG_TEST_PG_URL");
