@@ -32,6 +32,9 @@ mdlg_err mdlg_cli_read_file(const char *path, size_t max, uint8_t **out, size_t 
 /* Decodes hex (whitespace ignored) into a malloc'd buffer. */
 mdlg_err mdlg_cli_hex_decode(const char *hex, uint8_t **out, size_t *len);
 
+/* A whole decimal number in lo..hi (the whole string, no overflow) into *out. */
+bool mdlg_cli_parse_long(const char *s, long lo, long hi, long *out);
+
 /* Parses an RFC 3339 instant (UTC, optional fraction) to unix seconds. */
 bool mdlg_cli_parse_time(const char *s, int64_t *t);
 

@@ -177,17 +177,6 @@ struct issue_state {
     struct mdlg_issue_claims claims;
 };
 
-static bool parse_long(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 static int parse_opt(int c, struct issue_args *a)
 {
     uint32_t bit;
@@ -207,17 +196,17 @@ static int parse_opt(int c, struct issue_args *a)
     case OPT_OUT: a->out = optarg; break;
     case OPT_STATUS_URI: a->status_uri = optarg; break;
     case OPT_STATUS_IDX:
-        if (!parse_long(optarg, 0, 1L << 30, &a->status_idx))
+        if (!mdlg_cli_parse_long(optarg, 0, 1L << 30, &a->status_idx))
             return mdlg_cli_error(CMD, "--status-idx must be 0..2^30"), 2;
         break;
     case 'q':
     case OPT_QUIET: a->quiet = true; break;
     case OPT_DECOYS:
-        if (!parse_long(optarg, 0, 64, &a->decoys))
+        if (!mdlg_cli_parse_long(optarg, 0, 64, &a->decoys))
             return mdlg_cli_error(CMD, "--decoys must be 0..64"), 2;
         break;
     case OPT_DAYS:
-        if (!parse_long(optarg, 1, 36500, &a->valid_days))
+        if (!mdlg_cli_parse_long(optarg, 1, 36500, &a->valid_days))
             return mdlg_cli_error(CMD, "--valid-days must be 1..36500"), 2;
         break;
     case OPT_TAMPER:

@@ -42,7 +42,6 @@ static int parse_args(int argc, char **argv, struct crl_args *a)
         { "next-update-days", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 } };
     int c;
-    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -55,8 +54,7 @@ static int parse_args(int argc, char **argv, struct crl_args *a)
             a->revoke[a->n_revoke++] = optarg;
             break;
         case 'n':
-            a->next_days = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || a->next_days < 0 || a->next_days > 36500)
+            if (!mdlg_cli_parse_long(optarg, 0, 36500, &a->next_days))
                 return mdlg_cli_error(CMD, "--next-update-days must be 0..36500"), 2;
             break;
         case 'h': fputs(crl_help, stdout); return 0;

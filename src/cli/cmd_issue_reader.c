@@ -46,15 +46,13 @@ static int parse_args(int argc, char **argv, struct reader_args *a)
         { "days", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 } };
     int c;
-    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out = optarg; break;
         case 'd': a->dns = optarg; break;
         case 'n':
-            a->days = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || a->days < 1 || a->days > 36500)
+            if (!mdlg_cli_parse_long(optarg, 1, 36500, &a->days))
                 return mdlg_cli_error(CMD, "--days must be 1..36500"), 2;
             break;
         case 'h': fputs(reader_help, stdout); return 0;

@@ -5,7 +5,6 @@
  * mdlg_status_token_build. For tests and demos of revocation by status list
  * (README "Test issuer"); pairs with `mdlgate issue --status-uri/--status-idx`.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,17 +47,6 @@ struct status_args {
     size_t n_marks;
 };
 
-static bool parse_num(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
-}
-
 /* One option; -1 to continue, else an exit status. */
 static int parse_opt(int c, struct status_args *a)
 {
@@ -68,17 +56,17 @@ static int parse_opt(int c, struct status_args *a)
     case 'u': a->uri = optarg; return -1;
     case 'o': a->out = optarg; return -1;
     case 'a': a->at = optarg; return -1;
-    case 's': return parse_num(optarg, 1, MAX_SIZE, &a->size) ? -1
+    case 's': return mdlg_cli_parse_long(optarg, 1, MAX_SIZE, &a->size) ? -1
                    : (mdlg_cli_error(CMD, "--size must be 1..%ld", MAX_SIZE), 2);
-    case 'b': return parse_num(optarg, 1, 8, &a->bits) && (a->bits & (a->bits - 1)) == 0 ? -1
+    case 'b': return mdlg_cli_parse_long(optarg, 1, 8, &a->bits) && (a->bits & (a->bits - 1)) == 0 ? -1
                    : (mdlg_cli_error(CMD, "--bits must be 1, 2, 4 or 8"), 2);
-    case 'd': return parse_num(optarg, 0, 36500, &a->valid_days) ? -1
+    case 'd': return mdlg_cli_parse_long(optarg, 0, 36500, &a->valid_days) ? -1
                    : (mdlg_cli_error(CMD, "--valid-days must be 0..36500"), 2);
-    case 't': return parse_num(optarg, 1, 100L * 365 * DAY, &a->ttl) ? -1
+    case 't': return mdlg_cli_parse_long(optarg, 1, 100L * 365 * DAY, &a->ttl) ? -1
                    : (mdlg_cli_error(CMD, "--ttl must be a positive number of seconds"), 2);
     case 'r':
     case 'S':
-        if (a->n_marks == MAX_MARKS || !parse_num(optarg, 0, MAX_SIZE - 1, &v))
+        if (a->n_marks == MAX_MARKS || !mdlg_cli_parse_long(optarg, 0, MAX_SIZE - 1, &v))
             return mdlg_cli_error(CMD, "--revoke/--suspend IDX: 0..%ld, at most %d", MAX_SIZE - 1,
                                   MAX_MARKS), 2;
         a->marks[a->n_marks] = v;

@@ -55,6 +55,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         { "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
     };
     int ch;
+    long v;
     a->batch = DEFAULT_BATCH;
     a->data_dir = getenv("MDLGATE_DATA_DIR") ? getenv("MDLGATE_DATA_DIR") : "./var";
     if (argc > 1 && strcmp(argv[1], "purge") == 0)
@@ -66,7 +67,11 @@ static int parse_args(int argc, char **argv, struct args *a)
         case 'c': a->config = optarg; break;
         case 'd': a->data_dir = optarg; break;
         case 'a': a->at = optarg; break;
-        case 'b': a->batch = (size_t)strtoul(optarg, NULL, 10); break;
+        case 'b':
+            if (!mdlg_cli_parse_long(optarg, 1, 10000, &v))
+                return mdlg_cli_error(CMD, "--batch must be 1..10000"), 2;
+            a->batch = (size_t)v;
+            break;
         case 'h': fputs(screen_help, stdout); return 0;
         default: fputs(screen_help, stderr); return 2;
         }

@@ -1,5 +1,6 @@
 /* see cli.h */
 #define _GNU_SOURCE   /* memmem */
+#include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,4 +94,15 @@ uint8_t *mdlg_cli_pem_cert_der(const char *pem, size_t len, size_t *der_len)
     uint8_t *der = mdlg_cli_b64_decode(clean, n, der_len);
     free(clean);
     return der;
+}
+
+bool mdlg_cli_parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+        return false;
+    *out = v;
+    return true;
 }
