@@ -81,11 +81,6 @@ const char *const mdlg__lq_sql[LQ_COUNT] = {
         "SELECT id, content_key_id, content_hash, result FROM ledger_screenings"
         " WHERE claim_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC, id DESC LIMIT 1",
     [LQ_GET] = "SELECT claim_id, result FROM ledger_screenings WHERE id = ?1 AND expires_at > ?2",
-    [LQ_CLUSTERS] =
-        "SELECT type, key_id, hash, count(*) AS c, count(DISTINCT identity) AS i"
-        " FROM ledger_rows WHERE expires_at > ?1 AND (?2 = 0 OR type = ?2)"
-        " GROUP BY type, key_id, hash HAVING count(*) >= ?3"
-        " ORDER BY c DESC, i DESC, type, hash LIMIT ?4",
     [LQ_PURGE_KEYS] = "DELETE FROM ledger_rows WHERE expires_at <= ?1",
     [LQ_PURGE_SCREENINGS] = "DELETE FROM ledger_screenings WHERE expires_at <= ?1",
 };

@@ -4,6 +4,7 @@
  * ledger_sqlite.c      pool, schema migrations, SQL text
  * ledger_sqlite_ops.c  record, get, clusters, purge (struct mdlg__ledger_ops)
  * ledger_sqlite_index.c  the in-memory key index over the append-only ledger_rows
+ * ledger_sqlite_clusters.c  the largest clusters, from that index
  */
 #ifndef MDLG_LEDGER_SQLITE_H
 #define MDLG_LEDGER_SQLITE_H
@@ -22,7 +23,6 @@ enum lq_stmt {
     LQ_SCREENING_INSERT,
     LQ_CLAIM,
     LQ_GET,
-    LQ_CLUSTERS,
     LQ_PURGE_KEYS,
     LQ_PURGE_SCREENINGS,
     LQ_COUNT
@@ -94,6 +94,14 @@ mdlg_err mdlg__lq_newest(struct lq_conn *c, const struct lq_index *ix, struct lq
                          const struct mdlg_ledger_key *k, int64_t now,
                          struct mdlg_ledger_stats *s);
 void mdlg__lq_scratch_free(struct lq_scratch *sc);
+
+/*
+ * The best `cap` clusters (see mdlg_ledger_clusters) into out[0..*n), samples
+ * left empty; takes write_mu to catch the index up and copy it.
+ */
+mdlg_err mdlg__lq_clusters_top(struct lq_conn *c, struct lq_store *ls, int64_t now,
+                               uint16_t type, uint32_t min_claims,
+                               struct mdlg_ledger_cluster *out, size_t cap, size_t *n);
 
 mdlg_err mdlg__lq_acquire(struct lq_store *st, struct lq_conn **out);
 void mdlg__lq_release(struct lq_store *st, struct lq_conn *c);

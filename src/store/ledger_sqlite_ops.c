@@ -198,34 +198,16 @@ static mdlg_err sample(struct rec *r, int64_t now, struct mdlg_ledger_cluster *c
     return err;
 }
 
+/* The largest clusters from the index (ledger_sqlite_clusters.c), then their samples. */
 static mdlg_err lq_clusters(void *impl, int64_t now, uint16_t type, uint32_t min_claims,
                             struct mdlg_ledger_cluster *out, size_t cap, size_t *n)
 {
+    struct lq_store *ls = impl;
     struct lq_conn *c;
     mdlg_err err = mdlg__lq_acquire(impl, &c);
     if (err != MDLG_E_OK)
         return err;
-    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_CLUSTERS, &err);
-    int rc = SQLITE_DONE;
-    if (st != NULL) {
-        sqlite3_bind_int64(st, 1, now);
-        sqlite3_bind_int(st, 2, type);
-        sqlite3_bind_int64(st, 3, min_claims);
-        sqlite3_bind_int64(st, 4, (int64_t)cap);
-        while (*n < cap && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-            struct mdlg_ledger_cluster *cl = &out[(*n)++];
-            memset(cl, 0, sizeof *cl);
-            cl->type = (uint16_t)sqlite3_column_int(st, 0);
-            cl->key_id = (uint8_t)sqlite3_column_int(st, 1);
-            if (sqlite3_column_bytes(st, 2) == MDLG_LEDGER_HASH)
-                memcpy(cl->hash, sqlite3_column_blob(st, 2), MDLG_LEDGER_HASH);
-            cl->claims = (uint32_t)sqlite3_column_int64(st, 3);
-            cl->identities = (uint32_t)sqlite3_column_int64(st, 4);
-        }
-        sqlite3_reset(st);
-        err = rc == SQLITE_DONE || rc == SQLITE_ROW ? MDLG_E_OK : mdlg__sq_err(rc);
-    }
-    struct lq_store *ls = impl;
+    err = mdlg__lq_clusters_top(c, ls, now, type, min_claims, out, cap, n);
     struct rec r = { .c = c, .ix = &ls->index };
     pthread_mutex_lock(&ls->write_mu);
     if (err == MDLG_E_OK && *n > 0)   /* rows committed since: a read, no write lock needed */

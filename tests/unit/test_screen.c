@@ -654,6 +654,165 @@ static void test_ledger_windows_and_expiry(void **state)
     free(e[1].result);
 }
 
+/* ---- clusters against an answer computed here ---- */
+
+/* One key row the test recorded (for the expected clusters). */
+struct xrow {
+    uint16_t type;
+    uint8_t hash, identity;
+    int64_t expires;
+};
+
+/* A key of the generated ledgers: hash and identity are one repeated byte. */
+static void xkey(struct mdlg_ledger_key *k, const struct xrow *x)
+{
+    key_fill(k, x->hash, x->identity, x->expires);
+    k->type = x->type;
+}
+
+/* Records rows[0..n) as claims of one key each; claim ids "<tag><i>". */
+static void record_rows(struct fx *f, const char *tag, const struct xrow *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct mdlg_ledger_key k;
+        char claim[32];
+        xkey(&k, &rows[i]);
+        snprintf(claim, sizeof claim, "%s%zu", tag, i);
+        (void)record1(f, claim, T0 + (int64_t)i, &k);
+    }
+}
+
+/* The expected clusters of rows[0..n): the old SQL, computed by brute force. */
+static size_t expect_clusters(const struct xrow *rows, size_t n, int64_t now, uint16_t type,
+                              uint32_t min_claims, struct mdlg_ledger_cluster *out, size_t cap)
+{
+    size_t m = 0;
+    for (unsigned t = 1; t <= 8; t++)   /* the types used */
+        for (unsigned h = 0; h < 256; h++) {
+            uint32_t c = 0;
+            bool id[256] = { false };
+            for (size_t i = 0; i < n; i++)
+                if (rows[i].type == t && rows[i].hash == h && rows[i].expires > now &&
+                    (type == 0 || type == t))
+                    c++, id[rows[i].identity] = true;
+            uint32_t d = 0;
+            for (int i = 0; i < 256; i++)
+                d += id[i];
+            if (c == 0 || c < min_claims)
+                continue;
+            /* insert in (claims desc, identities desc, type, hash) order */
+            struct mdlg_ledger_cluster cl;
+            memset(&cl, 0, sizeof cl);
+            cl.type = (uint16_t)t, cl.key_id = 1, cl.claims = c, cl.identities = d;
+            memset(cl.hash, (int)h, sizeof cl.hash);
+            size_t j = m < cap ? m++ : cap;
+            while (j > 0 && (out[j - 1].claims < c ||
+                             (out[j - 1].claims == c && (out[j - 1].identities < d ||
+                                                         (out[j - 1].identities == d &&
+                                                          out[j - 1].type > t))))) {
+                if (j < cap)
+                    out[j] = out[j - 1];
+                j--;
+            }
+            if (j < cap)
+                out[j] = cl;
+        }
+    return m;
+}
+
+static void check_clusters(struct fx *f, const struct xrow *rows, size_t n, int64_t now,
+                           uint16_t type, uint32_t min_claims, size_t cap)
+{
+    struct mdlg_ledger_cluster want[64], got[64];
+    assert_true(cap <= 64);
+    size_t nw = expect_clusters(rows, n, now, type, min_claims ? min_claims : 2, want, cap);
+    size_t ng = 99;   /* min_claims 0 means 2 (mdlg_ledger_clusters) */
+    assert_int_equal(mdlg_ledger_clusters(f->l, now, type, min_claims, got, cap, &ng),
+                     MDLG_E_OK);
+    assert_int_equal(ng, nw);
+    for (size_t i = 0; i < ng; i++) {
+        if (got[i].type != want[i].type || got[i].claims != want[i].claims ||
+            got[i].identities != want[i].identities ||
+            memcmp(got[i].hash, want[i].hash, sizeof got[i].hash) != 0)
+            fail_msg("type %u min %u cap %zu: cluster %zu is type %u hash %02x %u/%u, want "
+                     "type %u hash %02x %u/%u", type, min_claims, cap, i, got[i].type,
+                     got[i].hash[0], got[i].claims, got[i].identities, want[i].type,
+                     want[i].hash[0], want[i].claims, want[i].identities);
+        assert_int_equal(got[i].key_id, 1);
+        assert_int_equal(got[i].n_sample, got[i].claims < MDLG_LEDGER_RELATED_MAX
+                                              ? got[i].claims : MDLG_LEDGER_RELATED_MAX);
+    }
+}
+
+/*
+ * Keys of several sizes, with ties broken by identities, then type, then hash;
+ * an expired row; a type filter; min_claims; cap below the number of groups.
+ */
+static void test_clusters_order(void **state)
+{
+    struct fx *f = *state;
+    const int64_t L = T0 + 400 * DAY, E = T0 + 5 * DAY;   /* long-lived, expired at T0+10d */
+    const uint16_t S = MDLG_IDENT_SSN, P = MDLG_IDENT_PHONE;
+    const struct xrow rows[] = {
+        { S, 0x50, 1, L }, { S, 0x50, 2, L }, { S, 0x50, 3, L }, { S, 0x50, 4, E },   /* 3 live */
+        { P, 0x50, 1, L }, { P, 0x50, 1, L }, { P, 0x50, 2, L },                      /* 3, 2 ids */
+        { S, 0x30, 1, L }, { S, 0x30, 2, L }, { S, 0x30, 3, L },                      /* 3, 3 ids */
+        { S, 0x20, 1, L }, { S, 0x20, 2, L }, { S, 0x20, 3, L }, { S, 0x20, 4, L },   /* 4 */
+        { P, 0x10, 7, L }, { P, 0x10, 7, L },                                         /* 2, 1 id */
+        { S, 0x10, 7, L }, { S, 0x10, 8, L },                                         /* 2, 2 ids */
+        { S, 0x60, 1, E }, { S, 0x60, 2, E }, { S, 0x60, 3, E },                      /* all expired */
+        { S, 0x70, 9, L },                                                            /* alone */
+    };
+    const size_t n = sizeof rows / sizeof rows[0];
+    record_rows(f, "O", rows, n);
+    struct mdlg_ledger_cluster cl[8];
+    size_t m = 0;
+    int64_t now = T0 + 10 * DAY;
+    assert_int_equal(mdlg_ledger_clusters(f->l, now, 0, 2, cl, 8, &m), MDLG_E_OK);
+    const uint8_t order[][3] = {   /* type, hash, claims */
+        { S, 0x20, 4 }, { S, 0x30, 3 }, { S, 0x50, 3 }, { P, 0x50, 3 }, { S, 0x10, 2 },
+        { P, 0x10, 2 },
+    };
+    assert_int_equal(m, 6);
+    for (size_t i = 0; i < m; i++) {
+        assert_int_equal(cl[i].type, order[i][0]);
+        assert_int_equal(cl[i].hash[0], order[i][1]);
+        assert_int_equal(cl[i].claims, order[i][2]);
+    }
+    assert_int_equal(cl[3].identities, 2);
+    for (uint32_t min = 0; min <= 5; min++)
+        for (size_t cap = 1; cap <= 8; cap++) {
+            check_clusters(f, rows, n, now, 0, min, cap);
+            check_clusters(f, rows, n, now, S, min, cap);
+            check_clusters(f, rows, n, now, P, min, cap);
+            check_clusters(f, rows, n, T0, 0, min, cap);   /* nothing expired yet */
+        }
+}
+
+/* A generated ledger: many keys of random sizes, compared with the brute-force answer. */
+static void test_clusters_generated(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 1500 };
+    static struct xrow rows[N];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < N; i++) {
+        x = x * 1103515245u + 12345u;
+        uint32_t r = x >> 8;
+        rows[i].type = (uint16_t)(1 + r % 3);
+        rows[i].hash = (uint8_t)((r >> 2) % 97 * ((r >> 9) % 4 == 0 ? 1 : 2) % 160);
+        rows[i].identity = (uint8_t)((r >> 12) % 6);
+        rows[i].expires = T0 + (int64_t)(1 + (r >> 16) % 40) * DAY;
+    }
+    record_rows(f, "G", rows, N);
+    for (int64_t d = 0; d <= 40; d += 8)
+        for (size_t cap = 1; cap <= 64; cap += cap < 12 ? 1 : 13) {
+            check_clusters(f, rows, N, T0 + d * DAY, 0, 2, cap);
+            check_clusters(f, rows, N, T0 + d * DAY, 2, 3, cap);
+            check_clusters(f, rows, N, T0 + d * DAY, 3, 12, cap);
+        }
+}
+
 /* ---- PostgreSQL only ---- */
 
 /* The migrations are the ledger's own component, recorded once; a newer one is refused. */
@@ -757,7 +916,8 @@ static void test_open_urls(void **state)
         T(test_bank_fanout_and_velocity), T(test_score_and_recommendation),           \
         T(test_mdl_reuse), T(test_bad_claims), T(test_key_missing_and_rotation),      \
         T(test_purge), T(test_clusters), T(test_concurrent_same_key),                 \
-        T(test_no_plaintext), T(test_ledger_windows_and_expiry)
+        T(test_no_plaintext), T(test_ledger_windows_and_expiry), T(test_clusters_order), \
+        T(test_clusters_generated)
 
 int main(void)
 {
