@@ -127,7 +127,8 @@ static mdlg_err find_runs(const uint64_t *v, size_t n, size_t min_len, struct ru
         }
         (*out)[(*n_runs)++] = (struct run){ .start = i, .len = j - i };
     }
-    qsort(*out, *n_runs, sizeof **out, cmp_run);
+    if (*n_runs > 1)   /* qsort(NULL, 0, ...) is undefined: no runs, no array */
+        qsort(*out, *n_runs, sizeof **out, cmp_run);
     return MDLG_E_OK;
 }
 
@@ -235,7 +236,8 @@ static mdlg_err do_run(struct cq *q, const uint64_t *v, const struct run *ru)
     sqlite3_reset(st);
     if (err != MDLG_E_OK)
         return err;
-    qsort(q->rows, q->n_rows, sizeof *q->rows, cmp_crow);
+    if (q->n_rows > 1)
+        qsort(q->rows, q->n_rows, sizeof *q->rows, cmp_crow);
     offer_groups(q, q->rows, q->n_rows);
     return MDLG_E_OK;
 }
