@@ -10,23 +10,15 @@
 #  - usage errors (exit 2): no transcript, a partial PKI directory, unknown tamper, a
 #    terminal as output (when `script` is available).
 set -u
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-root=$(cd "$here/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
-M=$BUILD/mdlgate
+. "$(dirname "${BASH_SOURCE[0]}")/../support/check_lib.bash"
+clean_env
 
-[ -x "$M" ] || { echo "skip: $M not built"; exit 77; }
 "$M" issue --help >/dev/null 2>&1 || { echo "skip: mdlgate issue not available"; exit 77; }
 "$M" verify --help >/dev/null 2>&1 || { echo "skip: mdlgate verify not available"; exit 77; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-
-passed=0 failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
 
 AT=2026-01-01T00:00:00Z
 LATER=2026-01-02T00:00:00Z        # inside the 90-day default validity
@@ -198,5 +190,4 @@ rc=$?
 [ "$rc" -eq 0 ] && [ -s eph.cbor ] && grep -q 'ephemeral' eph.err && ok "ephemeral PKI warns" ||
     bad "ephemeral: exit $rc: $(cat eph.err)"
 
-echo "issue_verify: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
