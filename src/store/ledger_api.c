@@ -6,29 +6,13 @@
 #include <sodium.h>
 
 #include "store/ledger_internal.h"
+#include "store/url.h"
 
 struct mdlg_ledger {
     const struct mdlg__ledger_ops *ops;
     void *impl;
     struct mdlg__ledger_group group;
 };
-
-static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
-
-/* The file path of a SQLite URL, or NULL for another backend. */
-static const char *sqlite_path(const char *url)
-{
-    if (has_prefix(url, "sqlite:")) {
-        url += strlen("sqlite:");
-        return has_prefix(url, "//") ? url + 2 : url;
-    }
-    return strstr(url, "://") != NULL ? NULL : url;
-}
-
-static bool is_postgres(const char *url)
-{
-    return has_prefix(url, "postgres://") || has_prefix(url, "postgresql://");
-}
 
 mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt, int64_t now,
                           mdlg_ledger **out)
@@ -41,8 +25,8 @@ mdlg_err mdlg_ledger_open(const char *url, const struct mdlg_ledger_options *opt
         o = *opt;
     o.pool_size = o.pool_size ? o.pool_size : 4;
     o.busy_timeout_ms = o.busy_timeout_ms ? o.busy_timeout_ms : 5000;
-    const char *path = sqlite_path(url);
-    if (path == NULL && !is_postgres(url))
+    const char *path = mdlg__url_sqlite_path(url);
+    if (path == NULL && !mdlg__url_is_postgres(url))
         return MDLG_E_STORE_UNSUPPORTED;
     if (path != NULL && *path == '\0')
         return MDLG_E_USAGE;

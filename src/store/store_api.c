@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "store/store_internal.h"
+#include "store/url.h"
 
 struct mdlg_store {
     const struct mdlg__store_ops *ops;
@@ -54,30 +55,13 @@ static struct mdlg__store_cfg resolve_cfg(const struct mdlg_store_options *o)
     return c;
 }
 
-static bool has_prefix(const char *s, const char *p) { return strncmp(s, p, strlen(p)) == 0; }
-
-/* The file path of a SQLite URL, or NULL for another backend. */
-static const char *sqlite_path(const char *url)
-{
-    if (has_prefix(url, "sqlite:")) {
-        url += strlen("sqlite:");
-        return has_prefix(url, "//") ? url + 2 : url;
-    }
-    return strstr(url, "://") != NULL ? NULL : url;
-}
-
-static bool is_postgres(const char *url)
-{
-    return has_prefix(url, "postgres://") || has_prefix(url, "postgresql://");
-}
-
 /* Chooses the backend by the URL's scheme. */
 static mdlg_err backend_open(const char *url, const struct mdlg__store_cfg *cfg, int64_t now,
                              const struct mdlg__store_ops **ops, void **impl)
 {
-    if (is_postgres(url))
+    if (mdlg__url_is_postgres(url))
         return mdlg__pg_open(url, cfg, now, ops, impl);
-    const char *path = sqlite_path(url);
+    const char *path = mdlg__url_sqlite_path(url);
     if (path == NULL)
         return MDLG_E_STORE_UNSUPPORTED;
     return mdlg__sqlite_open(path, cfg, now, ops, impl);
@@ -89,7 +73,7 @@ mdlg_err mdlg_store_open(const char *url, const struct mdlg_store_options *opt, 
     if (url == NULL || out == NULL || (opt != NULL && opt->pool_size > 64))
         return MDLG_E_USAGE;
     *out = NULL;
-    const char *path = sqlite_path(url);
+    const char *path = mdlg__url_sqlite_path(url);
     if (path != NULL && *path == '\0')
         return MDLG_E_USAGE;
     if (sodium_init() < 0)
