@@ -205,3 +205,16 @@ void mdlg_test_postgres_unavailable(void **state)
                               : "MDLG_TEST_PG_URL is not set (make test starts a server)");
     skip();
 }
+
+int mdlg_test_run_pg_group(const char *name, const struct CMUnitTest *tests, size_t n,
+                           const char **url)
+{
+    static const struct CMUnitTest missing[] = {
+        cmocka_unit_test(mdlg_test_postgres_unavailable),
+    };
+    const char *u = getenv("MDLG_TEST_PG_URL");
+    if (u == NULL || *u == '\0')
+        return _cmocka_run_group_tests(name, missing, 1, NULL, NULL);
+    *url = u;
+    return _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+}

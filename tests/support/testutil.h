@@ -60,4 +60,13 @@ char *mdlg_test_shared_path(const char *rel);
  */
 void mdlg_test_postgres_unavailable(void **state);
 
+struct CMUnitTest;
+/*
+ * Runs the cmocka group `name` against PostgreSQL when MDLG_TEST_PG_URL is
+ * set (storing it in *url first, for the group's setup), else a group of
+ * mdlg_test_postgres_unavailable alone. Returns the failures.
+ */
+int mdlg_test_run_pg_group(const char *name, const struct CMUnitTest *tests, size_t n,
+                           const char **url);
+
 #endif

@@ -297,12 +297,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ledger_batch_repeat, setup, teardown),
         cmocka_unit_test_setup_teardown(test_screener_retry_and_conflict, setup, teardown),
     };
-    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(mdlg_test_postgres_unavailable) };
     int failed = cmocka_run_group_tests_name("claim ids on SQLite", tests, NULL, NULL);
-    const char *url = getenv("MDLG_TEST_PG_URL");
-    if (url == NULL || *url == '\0')
-        return failed + cmocka_run_group_tests_name("claim ids on PostgreSQL", pg_missing, NULL,
-                                                    NULL);
-    pg_url = url;
-    return failed + cmocka_run_group_tests_name("claim ids on PostgreSQL", tests, NULL, NULL);
+    return failed + mdlg_test_run_pg_group("claim ids on PostgreSQL", tests,
+                                           sizeof tests / sizeof tests[0], &pg_url);
 }

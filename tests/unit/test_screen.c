@@ -925,14 +925,9 @@ int main(void)
     const struct CMUnitTest pg_tests[] = { COMMON_CASES, T(test_pg_migrations),
                                            T(test_pg_writer_lock),
                                            T(test_pg_reconnect) };
-    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(mdlg_test_postgres_unavailable) };
     bk = SQLITE;
     int failed = cmocka_run_group_tests_name("screening on SQLite", sqlite_tests, NULL, NULL);
-    pg_url = getenv("MDLG_TEST_PG_URL");
     bk = POSTGRES;
-    if (pg_url != NULL && *pg_url != '\0')
-        failed += cmocka_run_group_tests_name("screening on PostgreSQL", pg_tests, NULL, NULL);
-    else
-        failed += cmocka_run_group_tests_name("screening on PostgreSQL", pg_missing, NULL, NULL);
-    return failed;
+    return failed + mdlg_test_run_pg_group("screening on PostgreSQL", pg_tests,
+                                           sizeof pg_tests / sizeof pg_tests[0], &pg_url);
 }

@@ -1209,14 +1209,9 @@ int main(void)
         FX(test_pg_reconnect),
         FX(test_pg_open_errors),
     };
-    const struct CMUnitTest pg_missing[] = { cmocka_unit_test(mdlg_test_postgres_unavailable) };
     bk = SQLITE;
     int failed = cmocka_run_group_tests_name("store on SQLite", sqlite_tests, NULL, NULL);
-    pg_url = getenv("MDLG_TEST_PG_URL");
     bk = POSTGRES;
-    if (pg_url != NULL && *pg_url != '\0')
-        failed += cmocka_run_group_tests_name("store on PostgreSQL", pg_tests, NULL, NULL);
-    else
-        failed += cmocka_run_group_tests_name("store on PostgreSQL", pg_missing, NULL, NULL);
-    return failed;
+    return failed + mdlg_test_run_pg_group("store on PostgreSQL", pg_tests, COUNT(pg_tests),
+                                           &pg_url);
 }
