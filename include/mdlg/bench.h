@@ -8,8 +8,9 @@
 /*
  * OpenSSL's own ECDSA P-256 verify rate on the calling thread, measured like
  * `openssl speed ecdsap256`: one EVP_PKEY_verify over a fixed SHA-256 digest
- * and DER signature on one verify-initialised context (the call mdlgate's
- * verifier makes, on a copy of a per-key context), repeated for `seconds`.
+ * and DER signature on one verify-initialised context, repeated for
+ * `seconds`. (mdlgate's verifier calls ECDSA_do_verify, which that call ends
+ * in, on the key's EC_KEY; see src/crypto/crypto_ecdsa.c.)
  * Returns verifications per second, or a negative value if OpenSSL failed;
  * *cpu_us (if not NULL) gets the calling thread's CPU time per verification
  * in microseconds, which other load on the machine disturbs far less.

@@ -17,7 +17,7 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 
-#define EC_POINT_MAX (1 + 2 * 66)   /* 04 || x || y on P-521 */
+#define EC_POINT_MAX MDLG__EC_POINT_MAX
 
 static const struct mdlg__curve g_curves[] = {
     { MDLG_CRV_P256, NID_X9_62_prime256v1, SN_X9_62_prime256v1, 32, MDLG_ALG_ES256 },
@@ -82,21 +82,31 @@ static enum mdlg_curve curve_of(const EVP_PKEY *k)
     return MDLG_CRV_NONE;
 }
 
+/* A new handle (one reference) holding either k or v; NULL when out of memory. */
+static mdlg_pkey *handle_new(enum mdlg_curve crv, EVP_PKEY *k, struct mdlg__ecv *v)
+{
+    mdlg_pkey *h = malloc(sizeof *h);
+    if (h == NULL)
+        return NULL;
+    atomic_init(&h->refs, 1);
+    h->crv = crv;
+    atomic_init(&h->evp, k);
+    atomic_init(&h->ecv, v);
+    h->ptlen = 0;
+    return h;
+}
+
 /*
  * Wraps a key built here for a known curve, skipping the group-name query
- * of mdlg__pkey_wrap (~1 us, and this runs for every device key).
+ * of mdlg__pkey_wrap (~1 us).
  */
 static mdlg_err wrap_as(EVP_PKEY *k, enum mdlg_curve crv, mdlg_pkey **out)
 {
-    mdlg_pkey *h = malloc(sizeof *h);
+    mdlg_pkey *h = handle_new(crv, k, NULL);
     if (h == NULL) {
         EVP_PKEY_free(k);
         return MDLG_E_NO_MEMORY;
     }
-    atomic_init(&h->refs, 1);
-    h->crv = crv;
-    h->evp = k;
-    atomic_init(&h->vctx, NULL);
     *out = h;
     return MDLG_E_OK;
 }
@@ -110,10 +120,49 @@ mdlg_pkey *mdlg__pkey_wrap(EVP_PKEY *k)
     return h;
 }
 
+static mdlg_err ec_import_public(enum mdlg_curve crv, const uint8_t *pt, size_t ptlen,
+                                 EVP_PKEY **out);
+
 /* see crypto/crypto_internal.h */
 EVP_PKEY *mdlg__pkey_evp(const mdlg_pkey *k)
 {
-    return k ? k->evp : NULL;
+    if (k == NULL)
+        return NULL;
+    mdlg_pkey *h = (mdlg_pkey *)k;   /* const to callers; evp is a cache of pt */
+    EVP_PKEY *e = atomic_load_explicit(&h->evp, memory_order_acquire), *none = NULL;
+    if (e != NULL || h->ptlen == 0 || ec_import_public(h->crv, h->pt, h->ptlen, &e) != MDLG_E_OK)
+        return e;
+    if (!atomic_compare_exchange_strong_explicit(&h->evp, &none, e, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+        EVP_PKEY_free(e);
+        e = none;   /* another thread installed its copy first */
+    }
+    return e;
+}
+
+/* see crypto/crypto_local.h */
+const struct mdlg__ecv *mdlg__pkey_ecv(const mdlg_pkey *k)
+{
+    mdlg_pkey *h = (mdlg_pkey *)k;   /* const to callers; ecv is a cache of evp */
+    struct mdlg__ecv *v = atomic_load_explicit(&h->ecv, memory_order_acquire), *none = NULL;
+    uint8_t pt[EC_POINT_MAX];
+    size_t n = 0;
+    if (v != NULL || !is_ec(h->crv))
+        return v;
+    EVP_PKEY *e = atomic_load_explicit(&h->evp, memory_order_acquire);
+    if (e == NULL ||
+        EVP_PKEY_get_octet_string_param(e, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, pt, sizeof pt,
+                                        &n) != 1 ||
+        mdlg__ecv_from_point(h->crv, pt, n, &v) != MDLG_E_OK) {
+        ERR_clear_error();
+        return NULL;
+    }
+    if (!atomic_compare_exchange_strong_explicit(&h->ecv, &none, v, memory_order_acq_rel,
+                                                 memory_order_acquire)) {
+        mdlg__ecv_free(v);
+        v = none;
+    }
+    return v;
 }
 
 /* see mdlg/crypto.h */
@@ -129,8 +178,8 @@ void mdlg_pkey_free(mdlg_pkey *k)
 {
     if (k == NULL || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1)
         return;
-    EVP_PKEY_CTX_free(atomic_load_explicit(&k->vctx, memory_order_acquire));
-    EVP_PKEY_free(k->evp);
+    mdlg__ecv_free(atomic_load_explicit(&k->ecv, memory_order_acquire));
+    EVP_PKEY_free(atomic_load_explicit(&k->evp, memory_order_acquire));
     free(k);
 }
 
@@ -151,6 +200,8 @@ int mdlg_pkey_default_alg(const mdlg_pkey *k)
 bool mdlg__pkey_has_private(const EVP_PKEY *k)
 {
     bool has;
+    if (k == NULL)
+        return false;
     if (EVP_PKEY_is_a(k, "EC")) {
         BIGNUM *d = NULL;
         has = EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1;
@@ -209,14 +260,12 @@ static const EVP_PKEY *ec_template(enum mdlg_curve crv)
 }
 
 /*
- * Imports an uncompressed point into a copy of the curve template. OpenSSL
- * validates the point while decoding it (EC_POINT_oct2point rejects x or
- * y >= p, and EC_POINT_set_affine_coordinates a point off the curve, since
- * the RT 4242 fix of 2016), so a failure here on well-sized input means
- * COSE_KEY_NOT_ON_CURVE. The curves have cofactor 1
- * and 04||x||y cannot encode infinity, so that is the complete public key
- * check; EVP_PKEY_public_check_quick would repeat it for ~7 us per key.
- * test_pkey_from_ec_xy pins this behaviour.
+ * Imports an uncompressed point into a copy of the curve template: the EVP
+ * form of a key made from coordinates, built on its first use other than
+ * ECDSA verification (mdlg__pkey_evp). The point was checked when the key
+ * was made (mdlg__ecv_from_point, the same EC_KEY_oct2key that decodes it
+ * here), so a failure now is only OpenSSL running out of memory; the code
+ * stays COSE_KEY_NOT_ON_CURVE for a point OpenSSL refuses.
  */
 static mdlg_err ec_import_public(enum mdlg_curve crv, const uint8_t *pt, size_t ptlen,
                                  EVP_PKEY **out)
@@ -235,7 +284,16 @@ static mdlg_err ec_import_public(enum mdlg_curve crv, const uint8_t *pt, size_t 
     return MDLG_E_OK;
 }
 
-/* see mdlg/crypto.h */
+/*
+ * see mdlg/crypto.h. Only the EC_KEY form is built here (what verifying the
+ * device key's signature needs); OpenSSL validates the point while decoding
+ * it (EC_POINT_oct2point rejects x or y >= p, and
+ * EC_POINT_set_affine_coordinates a point off the curve, since the RT 4242
+ * fix of 2016). The curves have cofactor 1 and 04||x||y cannot encode
+ * infinity, so that is the complete public key check;
+ * EVP_PKEY_public_check_quick would repeat it for ~7 us per key.
+ * test_pkey_from_ec_xy pins this behaviour.
+ */
 mdlg_err mdlg_pkey_from_ec_xy(enum mdlg_curve crv, const uint8_t *x, size_t xlen,
                               const uint8_t *y, size_t ylen, mdlg_pkey **out)
 {
@@ -248,13 +306,22 @@ mdlg_err mdlg_pkey_from_ec_xy(enum mdlg_curve crv, const uint8_t *x, size_t xlen
     const struct mdlg__curve *c = mdlg__curve_get(crv);
     if (x == NULL || y == NULL || xlen != c->size || ylen != c->size)
         return MDLG_E_COSE_KEY_MALFORMED;
-    uint8_t pt[EC_POINT_MAX];
-    pt[0] = 0x04;
-    memcpy(pt + 1, x, c->size);
-    memcpy(pt + 1 + c->size, y, c->size);
-    EVP_PKEY *k = NULL;
-    mdlg_err err = ec_import_public(crv, pt, 1 + 2 * c->size, &k);
-    return err == MDLG_E_OK ? wrap_as(k, crv, out) : err;
+    struct mdlg__ecv *v = NULL;
+    mdlg_pkey *h = handle_new(crv, NULL, NULL);
+    if (h == NULL)
+        return MDLG_E_NO_MEMORY;
+    h->pt[0] = 0x04;
+    memcpy(h->pt + 1, x, c->size);
+    memcpy(h->pt + 1 + c->size, y, c->size);
+    h->ptlen = 1 + 2 * c->size;
+    mdlg_err err = mdlg__ecv_from_point(crv, h->pt, h->ptlen, &v);
+    if (err != MDLG_E_OK) {
+        free(h);
+        return err;
+    }
+    atomic_init(&h->ecv, v);
+    *out = h;
+    return MDLG_E_OK;
 }
 
 /* see mdlg/crypto.h */
@@ -399,12 +466,13 @@ mdlg_err mdlg_pkey_from_pem(const char *pem, size_t len, mdlg_pkey **out)
 /* see mdlg/crypto.h */
 mdlg_err mdlg_pkey_to_pem(const mdlg_pkey *k, bool private_part, char **pem, size_t *len)
 {
-    if (k == NULL || pem == NULL || len == NULL || (private_part && !mdlg__pkey_has_private(k->evp)))
+    EVP_PKEY *e = mdlg__pkey_evp(k);
+    if (k == NULL || pem == NULL || len == NULL || (private_part && !mdlg__pkey_has_private(e)))
         return MDLG_E_USAGE;
-    BIO *bio = BIO_new(BIO_s_mem());
+    BIO *bio = e != NULL ? BIO_new(BIO_s_mem()) : NULL;
     int ok = bio != NULL &&
-             (private_part ? PEM_write_bio_PrivateKey(bio, k->evp, NULL, NULL, 0, NULL, NULL)
-                           : PEM_write_bio_PUBKEY(bio, k->evp)) == 1;
+             (private_part ? PEM_write_bio_PrivateKey(bio, e, NULL, NULL, 0, NULL, NULL)
+                           : PEM_write_bio_PUBKEY(bio, e)) == 1;
     char *data = NULL;
     long n = ok ? BIO_get_mem_data(bio, &data) : 0;
     char *copy = n > 0 ? malloc((size_t)n + 1) : NULL;
@@ -457,13 +525,19 @@ mdlg_err mdlg_pkey_get_xy(const mdlg_pkey *k, uint8_t *x, uint8_t *y)
         return MDLG_E_COSE_KEY_UNSUPPORTED;
     if (x == NULL || (is_ec(c->crv) && y == NULL))
         return MDLG_E_USAGE;
+    if (k->ptlen > 0) {   /* made from these coordinates */
+        memcpy(x, k->pt + 1, c->size);
+        memcpy(y, k->pt + 1 + c->size, c->size);
+        return MDLG_E_OK;
+    }
+    EVP_PKEY *e = mdlg__pkey_evp(k);
     bool ok;
     if (is_ec(c->crv)) {
-        ok = ec_coordinate(k->evp, OSSL_PKEY_PARAM_EC_PUB_X, x, c->size) &&
-             ec_coordinate(k->evp, OSSL_PKEY_PARAM_EC_PUB_Y, y, c->size);
+        ok = ec_coordinate(e, OSSL_PKEY_PARAM_EC_PUB_X, x, c->size) &&
+             ec_coordinate(e, OSSL_PKEY_PARAM_EC_PUB_Y, y, c->size);
     } else {
         size_t n = c->size;
-        ok = EVP_PKEY_get_raw_public_key(k->evp, x, &n) == 1 && n == c->size;
+        ok = EVP_PKEY_get_raw_public_key(e, x, &n) == 1 && n == c->size;
     }
     return ok ? MDLG_E_OK : mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
 }

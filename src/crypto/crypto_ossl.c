@@ -211,7 +211,10 @@ mdlg_err mdlg_ecdh(const mdlg_pkey *priv, const mdlg_pkey *peer, uint8_t *out, s
         return MDLG_E_COSE_KEY_UNSUPPORTED;
     if (peer->crv != priv->crv)
         return MDLG_E_COSE_KEY_ALG_MISMATCH;
-    if (!mdlg__pkey_has_private(priv->evp))
+    EVP_PKEY *mine = mdlg__pkey_evp(priv), *theirs = mdlg__pkey_evp(peer);
+    if (!mdlg__pkey_has_private(mine))
         return MDLG_E_USAGE;
-    return ecdh_derive(priv->evp, peer->evp, out, outlen);
+    if (theirs == NULL)
+        return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
+    return ecdh_derive(mine, theirs, out, outlen);
 }

@@ -1,11 +1,11 @@
 /*
  * crypto_sig.c - COSE signatures: ES256/384/512 (raw r||s) and EdDSA.
  *
- * COSE carries ECDSA signatures as fixed-size r||s; OpenSSL wants DER. The
- * verify path re-encodes by hand into a stack buffer (no allocation; the
- * ECDSA_SIG_set0 + i2d_ECDSA_SIG route costs ~0.7 us of BIGNUM allocations
- * per call) and lets OpenSSL do all range checks, so r or s equal to 0 or
- * >= n is "did not verify". Wycheproof's P1363 files pin the encoding.
+ * COSE carries ECDSA signatures as fixed-size r||s. Verification hands r and
+ * s to ECDSA_do_verify on the key's EC_KEY form (crypto_ecdsa.c explains why
+ * that API) and lets OpenSSL do all range checks, so r or s equal to 0 or
+ * >= n is "did not verify". Signing converts OpenSSL's DER to r||s.
+ * Wycheproof's P1363 files pin the encoding.
  */
 #include "crypto/crypto_local.h"
 
@@ -46,39 +46,7 @@ static size_t sig_size(const struct sig_alg *a)
 /* A non-NULL pointer for empty messages (some providers dislike NULL). */
 static const uint8_t g_no_msg[1];
 
-/* --- raw r||s <-> DER --- */
-
-/*
- * Writes the DER INTEGER for an unsigned big-endian value of n bytes:
- * leading zero bytes dropped (keeping one), a 0x00 added when the top bit is
- * set. Returns the bytes written (at most n + 3; n <= 66, so short lengths).
- */
-static size_t der_put_uint(uint8_t *out, const uint8_t *v, size_t n)
-{
-    while (n > 1 && v[0] == 0)
-        v++, n--;
-    size_t pad = (v[0] & 0x80) ? 1 : 0;
-    out[0] = 0x02;
-    out[1] = (uint8_t)(n + pad);
-    out[2] = 0x00;
-    memcpy(out + 2 + pad, v, n);
-    return 2 + pad + n;
-}
-
-/* DER SEQUENCE { r, s } from raw r||s with each half `half` bytes. */
-static size_t raw_to_der(const uint8_t *sig, size_t half, uint8_t out[DER_SIG_MAX])
-{
-    uint8_t body[2 * (3 + 66)];
-    size_t blen = der_put_uint(body, sig, half);
-    blen += der_put_uint(body + blen, sig + half, half);
-    size_t h = 0;
-    out[h++] = 0x30;
-    if (blen >= 0x80)
-        out[h++] = 0x81;
-    out[h++] = (uint8_t)blen;
-    memcpy(out + h, body, blen);
-    return h + blen;
-}
+/* --- DER -> raw r||s --- */
 
 /* Raw r||s (each left-padded to `half` bytes) from OpenSSL's DER signature. */
 static bool der_to_raw(const uint8_t *der, size_t len, size_t half, uint8_t *out)
@@ -112,59 +80,20 @@ static mdlg_err verify_failure(int rc)
 }
 
 /*
- * A verify-initialised context for k. With the key's template (see struct
- * mdlg_pkey) it is an EVP_PKEY_CTX_dup of it (~1k instructions); without,
- * a new one: EVP_PKEY_CTX_new_from_pkey and EVP_PKEY_verify_init fetch the
- * key management and the signature implementation by name on every call in
- * OpenSSL 3.0 (~30k instructions, more than all the other per-call overhead
- * of a cached verification). *fresh tells which.
- */
-static EVP_PKEY_CTX *verify_ctx(mdlg_pkey *k, bool *fresh)
-{
-    EVP_PKEY_CTX *t = atomic_load_explicit(&k->vctx, memory_order_acquire);
-    *fresh = t == NULL;
-    if (t != NULL)
-        return EVP_PKEY_CTX_dup(t);
-    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->evp, NULL);
-    if (ctx != NULL && EVP_PKEY_verify_init(ctx) != 1) {
-        EVP_PKEY_CTX_free(ctx);
-        ctx = NULL;
-    }
-    return ctx;
-}
-
-/* A fresh context becomes the key's template if it has none yet; others are freed. */
-static void verify_ctx_done(mdlg_pkey *k, EVP_PKEY_CTX *ctx, bool fresh)
-{
-    EVP_PKEY_CTX *none = NULL;
-    if (!fresh || ctx == NULL ||
-        !atomic_compare_exchange_strong_explicit(&k->vctx, &none, ctx, memory_order_acq_rel,
-                                                 memory_order_acquire))
-        EVP_PKEY_CTX_free(ctx);
-}
-
-/*
- * ECDSA: hash with the prefetched EVP_MD, then EVP_PKEY_verify on the
- * digest. Measured ~1 us (1.5%) cheaper per call than EVP_DigestVerifyInit,
- * whose provider side fetches the digest by name again on every call. No
- * signature digest is set on the context, so OpenSSL takes the digest as
- * given (truncated to the order's bit length as ECDSA requires). The
- * context comes from the key's template (verify_ctx); the handle is const to
- * callers, the template is a cache inside it.
+ * ECDSA: hash with the prefetched EVP_MD (EVP_Digest), then ECDSA_do_verify
+ * on the digest, which truncates it to the order's bit length as ECDSA
+ * requires. The key's EC_KEY form is built on its first verification
+ * (mdlg__pkey_ecv), or when it was made from coordinates.
  */
 static mdlg_err ecdsa_verify(const mdlg_pkey *pub, enum mdlg_hash_alg h, const uint8_t *msg,
-                             size_t len, const uint8_t *der, size_t derlen)
+                             size_t len, const uint8_t *sig, size_t half)
 {
     uint8_t dgst[MDLG_HASH_MAX];
     if (EVP_Digest(msg, len, dgst, NULL, mdlg__md(h), NULL) != 1)
         return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
-    mdlg_pkey *k = (mdlg_pkey *)pub;
-    bool fresh;
-    EVP_PKEY_CTX *ctx = verify_ctx(k, &fresh);
-    int rc = ctx != NULL ? EVP_PKEY_verify(ctx, der, derlen, dgst, mdlg_hash_len(h)) : -1;
-    mdlg_err e = rc == 1 ? MDLG_E_OK : verify_failure(rc);
-    verify_ctx_done(k, ctx, fresh);
-    return e;
+    const struct mdlg__ecv *v = mdlg__pkey_ecv(pub);
+    int rc = v != NULL ? mdlg__ecv_verify(v, dgst, mdlg_hash_len(h), sig, half) : -1;
+    return rc == 1 ? MDLG_E_OK : verify_failure(rc);
 }
 
 /* Ed25519 is one-shot over the whole message (EVP_DigestVerify, no digest). */
@@ -199,10 +128,8 @@ mdlg_err mdlg_sig_verify(const mdlg_pkey *pub, int cose_alg, const uint8_t *msg,
     if (msg == NULL)
         msg = g_no_msg;
     if (a->hash == 0)
-        return eddsa_verify(pub->evp, msg, len, sig, siglen);
-    uint8_t der[DER_SIG_MAX];
-    size_t derlen = raw_to_der(sig, siglen / 2, der);
-    return ecdsa_verify(pub, a->hash, msg, len, der, derlen);
+        return eddsa_verify(mdlg__pkey_evp(pub), msg, len, sig, siglen);
+    return ecdsa_verify(pub, a->hash, msg, len, sig, siglen / 2);
 }
 
 /* --- sign --- */
@@ -232,15 +159,16 @@ mdlg_err mdlg_sig_sign(const mdlg_pkey *priv, int cose_alg, const uint8_t *msg, 
     if (priv->crv != a->crv)
         return MDLG_E_COSE_KEY_ALG_MISMATCH;
     size_t want = sig_size(a);
-    if (*siglen < want || !mdlg__pkey_has_private(priv->evp))
+    EVP_PKEY *k = mdlg__pkey_evp(priv);
+    if (*siglen < want || !mdlg__pkey_has_private(k))
         return MDLG_E_USAGE;
     if (msg == NULL)
         msg = g_no_msg;
     uint8_t der[DER_SIG_MAX];
     size_t n = a->hash ? sizeof der : want;
-    bool ok = a->hash ? digest_sign(priv->evp, mdlg__md(a->hash), msg, len, der, &n) &&
+    bool ok = a->hash ? digest_sign(k, mdlg__md(a->hash), msg, len, der, &n) &&
                             der_to_raw(der, n, want / 2, sig)
-                      : digest_sign(priv->evp, NULL, msg, len, sig, &n) && n == want;
+                      : digest_sign(k, NULL, msg, len, sig, &n) && n == want;
     if (!ok)
         return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
     *siglen = want;

@@ -411,11 +411,13 @@ static void test_sign_verify_roundtrip(void **state)
 }
 
 /*
- * One key shared by several threads, all starting before any verification:
- * they race to install the key's verify-context template and then verify
- * on copies of it. Every thread alternates a good and a tampered signature,
- * so a template that kept state from a failure, or a copy that lost the
- * key, shows as a wrong answer.
+ * One key shared by several threads, all starting before any use: they race
+ * to build and install the key's lazily built form (a key from PEM has its
+ * EVP_PKEY and gets its EC_KEY on the first verification; a key from
+ * coordinates has its EC_KEY and gets its EVP_PKEY on the first PEM export)
+ * and then use it. Every thread alternates a good and a tampered signature
+ * and exports the PEM, so a form that kept state from a failure, or a race
+ * that lost the key, shows as a wrong answer.
  */
 #define SHARED_THREADS 4
 #define SHARED_ROUNDS 25
@@ -425,6 +427,7 @@ struct shared_job {
     const uint8_t *msg;
     size_t len;
     uint8_t good[64], bad[64];
+    const char *pem;   /* the expected public PEM */
     pthread_barrier_t *start;
     int wrong;
 };
@@ -434,29 +437,38 @@ static void *shared_verify(void *arg)
     struct shared_job *j = arg;
     pthread_barrier_wait(j->start);
     for (int i = 0; i < SHARED_ROUNDS; i++) {
+        char *pem = NULL;
+        size_t n = 0;
         j->wrong += mdlg_sig_verify(j->pub, MDLG_ALG_ES256, j->msg, j->len, j->good, 64) !=
                     MDLG_E_OK;
+        j->wrong += mdlg_pkey_to_pem(j->pub, false, &pem, &n) != MDLG_E_OK ||
+                    strcmp(pem, j->pem) != 0;
         j->wrong += mdlg_sig_verify(j->pub, MDLG_ALG_ES256, j->msg, j->len, j->bad, 64) !=
                     MDLG_E_COSE_SIGNATURE_INVALID;
+        free(pem);
     }
     return NULL;
 }
 
-static void test_verify_shared_key_threads(void **state)
+/* The public half of k made from PEM (true) or from coordinates (false). */
+static mdlg_pkey *shared_key(const mdlg_pkey *k, bool from_pem, const char *pem)
 {
-    (void)state;
-    static const uint8_t msg[] = "one DS key, many verifications";
-    mdlg_pkey *k = generate(MDLG_CRV_P256), *pub = public_half(k);
+    mdlg_pkey *pub = NULL;
+    if (!from_pem)
+        return public_half(k);
+    assert_int_equal(mdlg_pkey_from_pem(pem, strlen(pem), &pub), MDLG_E_OK);
+    return pub;
+}
+
+static void run_shared(mdlg_pkey *pub, const uint8_t *msg, size_t len, const uint8_t sig[64],
+                       const char *pem)
+{
     struct shared_job jobs[SHARED_THREADS];
     pthread_t th[SHARED_THREADS];
     pthread_barrier_t start;
-    uint8_t sig[64];
-    size_t siglen;
-    sign(k, msg, sizeof msg, sig, &siglen);
-    assert_int_equal(siglen, 64);
     assert_int_equal(pthread_barrier_init(&start, NULL, SHARED_THREADS), 0);
     for (int i = 0; i < SHARED_THREADS; i++) {
-        jobs[i] = (struct shared_job){ .pub = pub, .msg = msg, .len = sizeof msg,
+        jobs[i] = (struct shared_job){ .pub = pub, .msg = msg, .len = len, .pem = pem,
                                        .start = &start };
         memcpy(jobs[i].good, sig, 64);
         memcpy(jobs[i].bad, sig, 64);
@@ -467,13 +479,32 @@ static void test_verify_shared_key_threads(void **state)
         assert_int_equal(pthread_join(th[i], NULL), 0);
         assert_int_equal(jobs[i].wrong, 0);
     }
-    /* Still right afterwards, through the installed template. */
-    assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64), MDLG_E_OK);
-    sig[63] ^= 1;
-    assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64),
-               MDLG_E_COSE_SIGNATURE_INVALID);
     pthread_barrier_destroy(&start);
-    mdlg_pkey_free(pub);
+}
+
+static void test_verify_shared_key_threads(void **state)
+{
+    (void)state;
+    static const uint8_t msg[] = "one DS key, many verifications";
+    mdlg_pkey *k = generate(MDLG_CRV_P256);
+    uint8_t sig[64];
+    size_t siglen, pemlen;
+    char *pem = NULL;
+    sign(k, msg, sizeof msg, sig, &siglen);
+    assert_int_equal(siglen, 64);
+    assert_int_equal(mdlg_pkey_to_pem(k, false, &pem, &pemlen), MDLG_E_OK);
+    for (int from_pem = 0; from_pem < 2; from_pem++) {
+        mdlg_pkey *pub = shared_key(k, from_pem, pem);
+        run_shared(pub, msg, sizeof msg, sig, pem);
+        /* Still right afterwards, through the installed forms. */
+        assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64), MDLG_E_OK);
+        sig[63] ^= 1;
+        assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64),
+                   MDLG_E_COSE_SIGNATURE_INVALID);
+        sig[63] ^= 1;
+        mdlg_pkey_free(pub);
+    }
+    free(pem);
     mdlg_pkey_free(k);
 }
 
