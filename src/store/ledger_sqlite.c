@@ -71,15 +71,14 @@ const char *const mdlg__lq_sql[LQ_COUNT] = {
     [LQ_ROW_GET] =
         "SELECT type, key_id, hash, created_at, expires_at, state, identity, person, aux,"
         " screening_id FROM ledger_rows WHERE seq = ?1",
-    [LQ_KEY_INSERT] =
-        "INSERT INTO ledger_rows (screening_id, type, key_id, hash, identity, person, aux,"
-        " state, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [LQ_SCREENING_INSERT] =
         "INSERT INTO ledger_screenings (id, claim_id, created_at, expires_at, result,"
         " content_key_id, content_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    /* every unexpired screening of a claim id (rarely more than one): the caller picks the
+     * newest, which spares SQLite a temporary sort B-tree per screening */
     [LQ_CLAIM] =
-        "SELECT id, content_key_id, content_hash, result FROM ledger_screenings"
-        " WHERE claim_id = ?1 AND expires_at > ?2 ORDER BY created_at DESC, id DESC LIMIT 1",
+        "SELECT id, content_key_id, content_hash, created_at FROM ledger_screenings"
+        " WHERE claim_id = ?1 AND expires_at > ?2",
     [LQ_GET] = "SELECT claim_id, result FROM ledger_screenings WHERE id = ?1 AND expires_at > ?2",
     [LQ_PURGE_KEYS] = "DELETE FROM ledger_rows WHERE expires_at <= ?1",
     [LQ_PURGE_SCREENINGS] = "DELETE FROM ledger_screenings WHERE expires_at <= ?1",
@@ -98,6 +97,34 @@ sqlite3_stmt *mdlg__lq_stmt(struct lq_conn *c, enum lq_stmt id, mdlg_err *err)
     sqlite3_reset(c->stmt[id]);
     sqlite3_clear_bindings(c->stmt[id]);
     return c->stmt[id];
+}
+
+sqlite3_stmt *mdlg__lq_rows_stmt(struct lq_conn *c, unsigned m, mdlg_err *err)
+{
+    static const char head[] = "INSERT INTO ledger_rows (screening_id, type, key_id, hash,"
+                               " identity, person, aux, state, created_at, expires_at) VALUES ";
+    static const char row[] = "(?,?,?,?,?,?,?,?,?,?)";
+    char sql[sizeof head + LQ_ROWS_CHUNK * sizeof row];
+    if (m == 0 || m > LQ_ROWS_CHUNK) {
+        *err = MDLG_E_INTERNAL;
+        return NULL;
+    }
+    if (c->rows_stmt[m] == NULL) {
+        size_t n = sizeof head - 1;
+        memcpy(sql, head, n);
+        for (unsigned i = 0; i < m; i++, n += sizeof row)   /* row + ',' (its NUL's place) */
+            memcpy(sql + n, row, sizeof row - 1), sql[n + sizeof row - 1] = ',';
+        sql[n - 1] = '\0';
+        int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                    &c->rows_stmt[m], NULL);
+        if (rc != SQLITE_OK) {
+            *err = mdlg__sq_err(rc);
+            return NULL;
+        }
+    }
+    sqlite3_reset(c->rows_stmt[m]);
+    sqlite3_clear_bindings(c->rows_stmt[m]);
+    return c->rows_stmt[m];
 }
 
 mdlg_err mdlg__lq_exec(struct lq_conn *c, enum lq_stmt id)
@@ -141,6 +168,8 @@ static void lq_close(void *impl)
         for (unsigned i = 0; i < st->n; i++) {
             for (int j = 0; j < LQ_COUNT; j++)
                 sqlite3_finalize(st->conns[i].stmt[j]);
+            for (int j = 0; j <= LQ_ROWS_CHUNK; j++)
+                sqlite3_finalize(st->conns[i].rows_stmt[j]);
             sqlite3_close(st->conns[i].db);
         }
     }

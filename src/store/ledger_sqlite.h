@@ -19,7 +19,6 @@ enum lq_stmt {
     LQ_ROLLBACK,
     LQ_ROWS_SINCE,
     LQ_ROW_GET,
-    LQ_KEY_INSERT,
     LQ_SCREENING_INSERT,
     LQ_CLAIM,
     LQ_GET,
@@ -28,9 +27,13 @@ enum lq_stmt {
     LQ_COUNT
 };
 
+/* Key rows inserted per INSERT statement at most (ledger_sqlite_ops.c). */
+#define LQ_ROWS_CHUNK 16
+
 struct lq_conn {
     sqlite3 *db;
     sqlite3_stmt *stmt[LQ_COUNT];
+    sqlite3_stmt *rows_stmt[LQ_ROWS_CHUNK + 1];   /* [m]: INSERT of m key rows */
 };
 
 /* identity, person and aux are stored as 16-byte prefixes (distinct counts only). */
@@ -67,6 +70,14 @@ extern const struct mdlg__ledger_ops mdlg__lq_ops;
 
 /* The prepared statement `id`, reset and unbound, or NULL (error in *err). */
 sqlite3_stmt *mdlg__lq_stmt(struct lq_conn *c, enum lq_stmt id, mdlg_err *err);
+/*
+ * The prepared INSERT of m (1..LQ_ROWS_CHUNK) ledger_rows at once, reset and
+ * unbound: row i's ten values are parameters 10*i+1..10*i+10 (screening_id,
+ * type, key_id, hash, identity, person, aux, state, created_at, expires_at).
+ * One statement instead of m saves m - 1 statement runs and updates of the
+ * AUTOINCREMENT counter. NULL on error (in *err).
+ */
+sqlite3_stmt *mdlg__lq_rows_stmt(struct lq_conn *c, unsigned m, mdlg_err *err);
 /* Runs a statement without parameters (BEGIN, COMMIT, ROLLBACK). */
 mdlg_err mdlg__lq_exec(struct lq_conn *c, enum lq_stmt id);
 /* COMMIT if err is OK (returning its result), else ROLLBACK and return err. */

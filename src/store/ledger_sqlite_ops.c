@@ -29,32 +29,51 @@ struct rec {
     struct mdlg_ledger_stats *stats;   /* [MDLG_LEDGER_MAX_KEYS] */
 };
 
-/* Appends one key row and adds it to the index (later entries of the batch see it). */
-static mdlg_err insert_key(struct rec *r, const struct mdlg_ledger_entry *e,
-                           const struct mdlg_ledger_key *k)
+/* Binds key row k of entry e as row i of a multi-row INSERT (mdlg__lq_rows_stmt). */
+static void bind_key(sqlite3_stmt *st, int i, const struct mdlg_ledger_entry *e,
+                     const struct mdlg_ledger_key *k)
 {
-    struct lq_conn *c = r->c;
+    int b = 10 * i;
+    sqlite3_bind_text(st, b + 1, e->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, b + 2, k->type);
+    sqlite3_bind_int(st, b + 3, k->key_id);
+    sqlite3_bind_blob(st, b + 4, k->hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
+    bind_hash(st, b + 5, k->identity, true);
+    bind_hash(st, b + 6, k->person, k->has_person);
+    bind_hash(st, b + 7, k->aux, k->has_aux);
+    if (k->state[0])
+        sqlite3_bind_text(st, b + 8, k->state, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, b + 9, e->created_at);
+    sqlite3_bind_int64(st, b + 10, k->expires_at);
+}
+
+/*
+ * Appends key rows k[0..m) in one statement and adds them to the index (later
+ * entries of the batch see them). Their seqs: the index holds every row up to
+ * last_seq, so if the last new seq is last_seq + m the rows took last_seq+1..
+ * in order; otherwise (AUTOINCREMENT skipping seqs of purged rows) the index
+ * reads them back from the table.
+ */
+static mdlg_err insert_keys(struct rec *r, const struct mdlg_ledger_entry *e,
+                            const struct mdlg_ledger_key *k, unsigned m)
+{
     mdlg_err err = MDLG_E_OK;
-    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_KEY_INSERT, &err);
+    sqlite3_stmt *st = mdlg__lq_rows_stmt(r->c, m, &err);
     if (st == NULL)
         return err;
-    sqlite3_bind_text(st, 1, e->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, k->type);
-    sqlite3_bind_int(st, 3, k->key_id);
-    sqlite3_bind_blob(st, 4, k->hash, MDLG_LEDGER_HASH, SQLITE_STATIC);
-    bind_hash(st, 5, k->identity, true);
-    bind_hash(st, 6, k->person, k->has_person);
-    bind_hash(st, 7, k->aux, k->has_aux);
-    if (k->state[0])
-        sqlite3_bind_text(st, 8, k->state, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 9, e->created_at);
-    sqlite3_bind_int64(st, 10, k->expires_at);
+    for (unsigned i = 0; i < m; i++)
+        bind_key(st, (int)i, e, &k[i]);
+    int64_t before = r->ix->last_seq;
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return mdlg__sq_err(rc == SQLITE_ROW ? SQLITE_CORRUPT : rc);
-    return mdlg__lq_index_add(r->ix, sqlite3_last_insert_rowid(c->db), k->type, k->key_id,
-                              k->hash);
+    if (sqlite3_last_insert_rowid(r->c->db) != before + (int64_t)m)
+        return mdlg__lq_index_catch_up(r->c, r->ix);
+    for (unsigned i = 0; err == MDLG_E_OK && i < m; i++)
+        err = mdlg__lq_index_add(r->ix, before + 1 + (int64_t)i, k[i].type, k[i].key_id,
+                                 k[i].hash);
+    return err;
 }
 
 static mdlg_err insert_screening(struct lq_conn *c, const struct mdlg_ledger_entry *e)
@@ -77,32 +96,76 @@ static mdlg_err insert_screening(struct lq_conn *c, const struct mdlg_ledger_ent
     return mdlg__sq_err(rc);
 }
 
+/* The newest (created_at, then id, descending) of the rows LQ_CLAIM returns. */
+struct claim_row {
+    bool found, stored;
+    int64_t created_at;
+    unsigned key_id;
+    size_t len;
+    uint8_t hash[MDLG_LEDGER_HASH];
+    char id[MDLG_LEDGER_ID_LEN + 1];
+};
+
+static void claim_take(sqlite3_stmt *st, struct claim_row *best)
+{
+    const unsigned char *id = sqlite3_column_text(st, 0);
+    int64_t at = sqlite3_column_int64(st, 3);
+    const char *ids = id ? (const char *)id : "";
+    if (best->found && (at < best->created_at ||
+                        (at == best->created_at && strcmp(ids, best->id) <= 0)))
+        return;
+    best->found = true;
+    best->created_at = at;
+    snprintf(best->id, sizeof best->id, "%s", ids);
+    best->key_id = (unsigned)sqlite3_column_int(st, 1);
+    best->stored = sqlite3_column_type(st, 2) == SQLITE_BLOB;
+    best->len = (size_t)sqlite3_column_bytes(st, 2);
+    if (best->len == MDLG_LEDGER_HASH)
+        memcpy(best->hash, sqlite3_column_blob(st, 2), MDLG_LEDGER_HASH);
+}
+
+/* The stored result of screening `id` (a retry returns it) into e->result. */
+static mdlg_err claim_result(struct lq_conn *c, struct mdlg_ledger_entry *e, const char *id)
+{
+    mdlg_err err = MDLG_E_OK;
+    sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_GET, &err);
+    if (st == NULL)
+        return err;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, INT64_MIN);
+    int rc = sqlite3_step(st);
+    const unsigned char *res = rc == SQLITE_ROW ? sqlite3_column_text(st, 1) : NULL;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        err = mdlg__sq_err(rc);
+    else if ((e->result = strdup(res ? (const char *)res : "{}")) == NULL)
+        err = MDLG_E_NO_MEMORY;
+    sqlite3_reset(st);
+    return err;
+}
+
 /* An earlier unexpired screening of e's claim id: sets e->claim (and id, result if SAME). */
 static mdlg_err find_claim(struct lq_conn *c, struct mdlg_ledger_entry *e)
 {
     mdlg_err err = MDLG_E_OK;
+    struct claim_row best = { .found = false };
     sqlite3_stmt *st = mdlg__lq_stmt(c, LQ_CLAIM, &err);
     if (st == NULL)
         return err;
     sqlite3_bind_text(st, 1, e->claim_id, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, e->created_at);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const unsigned char *id = sqlite3_column_text(st, 0);
-        const unsigned char *res = sqlite3_column_text(st, 3);
-        e->claim = mdlg__ledger_claim_compare(e, sqlite3_column_type(st, 2) == SQLITE_BLOB,
-                                              (unsigned)sqlite3_column_int(st, 1),
-                                              sqlite3_column_blob(st, 2),
-                                              (size_t)sqlite3_column_bytes(st, 2));
-        snprintf(e->id, sizeof e->id, "%s", id ? (const char *)id : "");
-        if (e->claim == MDLG_LEDGER_CLAIM_SAME &&
-            (e->result = strdup(res ? (const char *)res : "{}")) == NULL)
-            err = MDLG_E_NO_MEMORY;
-    } else if (rc != SQLITE_DONE) {
-        err = mdlg__sq_err(rc);
-    }
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        claim_take(st, &best);
     sqlite3_reset(st);
-    return err;
+    if (rc != SQLITE_DONE)
+        return mdlg__sq_err(rc);
+    if (!best.found)
+        return MDLG_E_OK;
+    e->claim = mdlg__ledger_claim_compare(e, best.stored, best.key_id,
+                                          best.len == MDLG_LEDGER_HASH ? best.hash : NULL,
+                                          best.len);
+    snprintf(e->id, sizeof e->id, "%s", best.id);
+    return e->claim == MDLG_LEDGER_CLAIM_SAME ? claim_result(c, e, best.id) : MDLG_E_OK;
 }
 
 /* Looks up, decides and inserts one entry on an open transaction. */
@@ -120,8 +183,9 @@ static mdlg_err record_one(struct rec *r, struct mdlg_ledger_entry *e,
         err = decide(arg, e, stats);
     if (err == MDLG_E_OK && (e->result == NULL || strlen(e->result) > MDLG_LEDGER_RESULT_MAX))
         err = e->result == NULL ? MDLG_E_INTERNAL : MDLG_E_LIMIT_STRING_SIZE;
-    for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i++)
-        err = insert_key(r, e, &e->keys[i]);
+    for (size_t i = 0; err == MDLG_E_OK && i < e->n_keys; i += LQ_ROWS_CHUNK)
+        err = insert_keys(r, e, &e->keys[i], (unsigned)(e->n_keys - i < LQ_ROWS_CHUNK
+                                                         ? e->n_keys - i : LQ_ROWS_CHUNK));
     return err == MDLG_E_OK ? insert_screening(r->c, e) : err;
 }
 

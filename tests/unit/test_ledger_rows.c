@@ -7,7 +7,8 @@
  * expired and purged rows are not counted, windows and distinct counts match
  * their definitions, a large cluster reports its 10 newest ids, and the ids
  * sort by creation time. A ledger of schema 2 (keys clustered by hash) is
- * migrated with its rows. Group commit: threads sharing one handle are
+ * migrated with its rows. An entry with 40 keys (several multi-row INSERTs)
+ * is found under each key, also after a purge emptied the table. Group commit: threads sharing one handle are
  * recorded in shared transactions yet each sees every earlier screening
  * (counts exactly 1..N), and one caller whose decide fails gets its error
  * while the others of its group are stored.
@@ -209,6 +210,71 @@ static void test_large_cluster_newest(void **state)
     assert_int_equal(cl[0].n_sample, MDLG_LEDGER_RELATED_MAX);
 }
 
+/* Many keys per entry: their rows go in several multi-row INSERTs (16 rows each at most). */
+#define MANY 40
+
+struct seen_all {
+    uint32_t claims[MANY], identities[MANY];
+};
+
+static mdlg_err decide_all(void *arg, struct mdlg_ledger_entry *e,
+                           const struct mdlg_ledger_stats *s)
+{
+    struct seen_all *sa = arg;
+    for (size_t i = 0; i < e->n_keys && i < MANY; i++)
+        sa->claims[i] = s[i].claims, sa->identities[i] = s[i].identities;
+    e->result = strdup("{}");
+    return e->result ? MDLG_E_OK : MDLG_E_NO_MEMORY;
+}
+
+/*
+ * Records n entries in one batch on l, each with MANY keys (hash bytes 100..,
+ * type 2), identities id, id + 1, ...; decide's stats of the last into sa.
+ */
+static void rec_many(mdlg_ledger *l, size_t n, uint8_t id, int64_t at, struct seen_all *sa)
+{
+    struct mdlg_ledger_key k[2][MANY];
+    struct mdlg_ledger_entry e[2];
+    char cid[2][32];
+    for (size_t j = 0; j < n && j < 2; j++) {
+        for (int i = 0; i < MANY; i++)
+            k[j][i] = key((uint8_t)(100 + i), (uint8_t)(id + j), 0, "", at), k[j][i].type = 2;
+        e[j] = (struct mdlg_ledger_entry){ .claim_id = claim_id(cid[j]), .created_at = at,
+                                           .expires_at = at + 100 * DAY, .keys = k[j],
+                                           .n_keys = MANY };
+    }
+    assert_int_equal(mdlg_ledger_record(l, e, n, decide_all, sa), MDLG_E_OK);
+    for (size_t j = 0; j < n; j++)
+        free(e[j].result);
+}
+
+/*
+ * Every row of a many-key entry is found under its own key by the next entry
+ * of its batch (rows numbered from the index) and by another handle (rows
+ * read from the table),
+ * also after a purge emptied the table (AUTOINCREMENT then skips the purged
+ * numbers, and the handle must notice).
+ */
+static void test_many_keys_one_entry(void **state)
+{
+    struct fx *f = *state;
+    struct seen_all sa;
+    for (int round = 0; round < 2; round++) {
+        int64_t at = T0 + round * 300 * DAY;
+        if (round == 1) {
+            struct mdlg_ledger_purge_stats ps;
+            assert_int_equal(mdlg_ledger_purge(f->a, at, &ps), MDLG_E_OK);
+            assert_int_equal(ps.keys_deleted, 3 * MANY);
+        }
+        rec_many(f->a, 2, 1, at, &sa);      /* the second entry sees the first's rows */
+        for (int i = 0; i < MANY; i++)
+            assert_true(sa.claims[i] == 2 && sa.identities[i] == 2);
+        rec_many(f->b, 1, 3, at + 2, &sa);
+        for (int i = 0; i < MANY; i++)
+            assert_true(sa.claims[i] == 3 && sa.identities[i] == 3);
+    }
+}
+
 /* Group commit: THREADS threads x PER calls on handle a, one key; thread 0 fails every call. */
 #define THREADS 8
 #define PER 25
@@ -307,6 +373,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_window_distinct_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_purge_then_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_cluster_newest, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_keys_one_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_from_clustered, setup, teardown),
     };
