@@ -423,6 +423,8 @@ static mdlg_err prepare(const mdlg_screener *s, struct prep *p, int64_t now)
     mdlg_err e = content_hashes(s, p, c);
     for (size_t k = 0; e == MDLG_E_OK && k < s->cfg.n_keys; k++)
         e = rows_for_key(s, k, p, cn);
+    if (e == MDLG_E_OK && !mdlg__screen_json_tail(s, p))
+        e = MDLG_E_NO_MEMORY;
     sodium_memzero(cn, sizeof *cn);
     free(cn);
     return e;
@@ -524,8 +526,10 @@ mdlg_err mdlg_screen_batch(mdlg_screener *s, struct mdlg_screen_item *items, siz
     if (all != NULL && pp != NULL && entries != NULL) {
         struct batch b = { .s = s, .preps = pp, .entries = entries, .now = now };
         e = run_batch(s, items, n, now, all, &b);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
+            free(all[i].tail);
             sodium_memzero(&all[i], PREP_USED(&all[i]));
+        }
     }
     free(all), free(pp), free(entries);
     return e;

@@ -58,6 +58,8 @@ struct prep {
     struct { const char *field, *reason; } invalid[PREP_MAX_INVALID];
     size_t n_invalid;
     struct mdl_req req;             /* mdl_request_id's sealed record, if any */
+    char *tail;                     /* the result text after "signals" (malloc'd, screen_json.c) */
+    size_t tail_len;
     struct mdlg_ledger_content content[MDLG_LEDGER_CONTENT_MAX];   /* claim content hash per key */
     size_t n_content;
     size_t n_keys;
@@ -89,7 +91,15 @@ size_t mdlg__screen_signals(const struct mdlg_screener *s, const struct prep *p,
 void mdlg__screen_score(const struct mdlg_screener *s, const struct fired *f, size_t n,
                         uint32_t *score, bool *review);
 
-/* screen_json.c: the result text (malloc'd), or NULL on allocation failure. */
+/*
+ * screen_json.c: the part of the result text that the ledger lookups do not
+ * change (keys, invalid fields, mDL; everything after the signals) into
+ * p->tail, built in prepare() so that the ledger transaction only writes the
+ * head; false on allocation failure.
+ */
+bool mdlg__screen_json_tail(const struct mdlg_screener *s, struct prep *p);
+
+/* screen_json.c: the result text (malloc'd; p->tail built), or NULL on allocation failure. */
 char *mdlg__screen_json(const struct mdlg_screener *s, const struct prep *p, const char *id,
                         int64_t now, const struct fired *f, size_t n, uint32_t score,
                         bool review);

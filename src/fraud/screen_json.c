@@ -199,6 +199,19 @@ static void signal_json(struct jb *b, const mdlg_screener *s, const struct prep 
     jb_put(b, "}", 1);
 }
 
+/* An unsigned number in decimal. */
+static void jb_uint(struct jb *b, uint64_t v)
+{
+    char d[20];
+    size_t n = sizeof d;
+    do
+        d[--n] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    jb_put(b, d + n, sizeof d - n);
+}
+
+static void jb_cstr(struct jb *b, const char *s) { jb_put(b, s, strlen(s)); }
+
 static void keys_json(struct jb *b, const mdlg_screener *s, const struct prep *p)
 {
     bool first = true;
@@ -206,8 +219,11 @@ static void keys_json(struct jb *b, const mdlg_screener *s, const struct prep *p
     for (int t = 1; t <= MDLG_IDENT_TYPE_MAX; t++) {
         if (!p->has[t])
             continue;
-        jb_printf(b, "%s{\"type\":\"%s\",\"key_id\":%u,\"hash\":", first ? "" : ",",
-                  mdlg_ident_type_name((enum mdlg_ident_type)t), s->cfg.keys[0].id);
+        jb_cstr(b, first ? "{\"type\":\"" : ",{\"type\":\"");
+        jb_cstr(b, mdlg_ident_type_name((enum mdlg_ident_type)t));
+        jb_cstr(b, "\",\"key_id\":");
+        jb_uint(b, s->cfg.keys[0].id);
+        jb_cstr(b, ",\"hash\":");
         jb_hex(b, p->hash[t], MDLG_LEDGER_HASH);
         jb_put(b, "}", 1);
         first = false;
@@ -221,25 +237,9 @@ static void keys_json(struct jb *b, const mdlg_screener *s, const struct prep *p
 
 static const char *tri(int v) { return v < 0 ? "null" : v ? "true" : "false"; }
 
-char *mdlg__screen_json(const mdlg_screener *s, const struct prep *p, const char *id,
-                        int64_t now, const struct fired *f, size_t n, uint32_t score,
-                        bool review)
+bool mdlg__screen_json_tail(const mdlg_screener *s, struct prep *p)
 {
     struct jb b = { 0 };
-    char t1[21], t2[21];
-    mdlg_format_rfc3339(now, t1);
-    mdlg_format_rfc3339(p->filed_at, t2);
-    jb_printf(&b, "{\"id\":\"%s\",\"claim_id\":", id);
-    jb_str(&b, p->claim_id);
-    jb_printf(&b, ",\"screened_at\":\"%s\",\"filed_at\":\"%s\",\"score\":%u,"
-              "\"recommendation\":\"%s\",\"signals\":[", t1, t2, score,
-              review ? "review" : "clear");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            jb_put(&b, ",", 1);
-        signal_json(&b, s, p, &f[i]);
-    }
-    jb_put(&b, "],", 2);
     keys_json(&b, s, p);
     if (p->mdl_attached)
         jb_printf(&b, ",\"mdl\":{\"verified\":%s,\"jurisdiction\":%s%s%s,\"name_match\":%s,"
@@ -247,6 +247,43 @@ char *mdlg__screen_json(const mdlg_screener *s, const struct prep *p, const char
                   p->mdl_jur[0] ? "\"" : "", p->mdl_jur[0] ? p->mdl_jur : "null",
                   p->mdl_jur[0] ? "\"" : "", tri(p->name_match), tri(p->dob_match));
     jb_put(&b, "}", 1);
+    if (b.oom) {
+        free(b.p);
+        return false;
+    }
+    p->tail = b.p, p->tail_len = b.len;
+    return true;
+}
+
+char *mdlg__screen_json(const mdlg_screener *s, const struct prep *p, const char *id,
+                        int64_t now, const struct fired *f, size_t n, uint32_t score,
+                        bool review)
+{
+    struct jb b = { .p = p->tail ? malloc(p->tail_len + 512) : NULL, .cap = p->tail_len + 512 };
+    char t1[21], t2[21];
+    if (b.p == NULL)
+        return NULL;
+    mdlg_format_rfc3339(now, t1);
+    mdlg_format_rfc3339(p->filed_at, t2);
+    jb_cstr(&b, "{\"id\":\"");
+    jb_cstr(&b, id);
+    jb_cstr(&b, "\",\"claim_id\":");
+    jb_str(&b, p->claim_id);
+    jb_cstr(&b, ",\"screened_at\":\"");
+    jb_cstr(&b, t1);
+    jb_cstr(&b, "\",\"filed_at\":\"");
+    jb_cstr(&b, t2);
+    jb_cstr(&b, "\",\"score\":");
+    jb_uint(&b, score);
+    jb_cstr(&b, review ? ",\"recommendation\":\"review\",\"signals\":["
+                       : ",\"recommendation\":\"clear\",\"signals\":[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            jb_put(&b, ",", 1);
+        signal_json(&b, s, p, &f[i]);
+    }
+    jb_put(&b, "],", 2);
+    jb_put(&b, p->tail, p->tail_len);
     if (b.oom) {
         free(b.p);
         return NULL;
