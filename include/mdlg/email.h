@@ -30,8 +30,10 @@
  * address that parses but cannot exist at its provider (john-smith@gmail.com)
  * keeps its keys, with the offending characters left in, and is flagged.
  *
- * Thread safety: a context is immutable after mdlg_email_ctx_new(); any number
- * of threads may call mdlg_email_keys() on one context at once.
+ * Thread safety: any number of threads may call mdlg_email_keys() on one
+ * context at once. A context's rules are immutable after mdlg_email_ctx_new();
+ * its one mutable part, a cache of recent domains' IDNA results (the same
+ * bytes always give the same result), is locked internally.
  */
 #ifndef MDLG_EMAIL_H
 #define MDLG_EMAIL_H
@@ -117,6 +119,16 @@ size_t mdlg_email_rule_count(const mdlg_email_ctx *ctx);
  */
 mdlg_err mdlg_email_keys(const mdlg_email_ctx *ctx, const uint8_t *in, size_t len,
                          struct mdlg_email_keys *out);
+
+/* Options of mdlg_email_keys_opt(). */
+enum {
+    MDLG_EMAIL_OPT_NO_SIMILARITY = 1u << 0,   /* leave similarity_key empty (saves its ICU
+                                                 skeletons; every other field is the same) */
+};
+
+/* mdlg_email_keys() with options (MDLG_EMAIL_OPT_* bits; 0 = mdlg_email_keys). */
+mdlg_err mdlg_email_keys_opt(const mdlg_email_ctx *ctx, const uint8_t *in, size_t len,
+                             unsigned opts, struct mdlg_email_keys *out);
 
 /* Stable snake_case name of one flag bit ("gmail_dots"), or NULL. */
 const char *mdlg_email_flag_name(uint32_t bit);

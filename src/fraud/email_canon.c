@@ -256,6 +256,12 @@ static void classify(const struct email_parts *p, const struct email_rule *r,
 mdlg_err mdlg_email_keys(const mdlg_email_ctx *ctx, const uint8_t *in, size_t len,
                          struct mdlg_email_keys *out)
 {
+    return mdlg_email_keys_opt(ctx, in, len, 0, out);
+}
+
+mdlg_err mdlg_email_keys_opt(const mdlg_email_ctx *ctx, const uint8_t *in, size_t len,
+                             unsigned opts, struct mdlg_email_keys *out)
+{
     struct email_parts *p = malloc(sizeof *p);
     char base[MDLG_EMAIL_KEY_MAX];
     size_t sub = 0;
@@ -276,7 +282,8 @@ mdlg_err mdlg_email_keys(const mdlg_email_ctx *ctx, const uint8_t *in, size_t le
     const struct email_rule *r = p->literal ? NULL : email_rule_find(ctx, p->domain, &sub);
     mailbox(p, r, sub, out, base, sizeof base);
     const struct email_rule *target = p->literal ? NULL : lookalike(ctx, p, r, out);
-    similarity(ctx, p, r, target, base, out);
+    if (!(opts & MDLG_EMAIL_OPT_NO_SIMILARITY))
+        similarity(ctx, p, r, target, base, out);
     classify(p, r, out);
     free(p);
     return MDLG_E_OK;
@@ -293,6 +300,10 @@ mdlg_err mdlg_email_ctx_new(mdlg_email_ctx **out, const char *rules, size_t rule
     if (rules == NULL)
         rules = email_rules_builtin(&rules_len);
     mdlg_err err = email_rules_parse(ctx, rules, rules_len, bad_line);
+    if (err == MDLG_E_OK && (ctx->dcache = calloc(1, sizeof *ctx->dcache)) == NULL)
+        err = MDLG_E_NO_MEMORY;
+    else if (err == MDLG_E_OK)
+        pthread_mutex_init(&ctx->dcache->mu, NULL);
     ctx->nfc = unorm2_getNFCInstance(&e);
     ctx->nfkc = unorm2_getNFKCInstance(&e);
     ctx->nfkc_cf = unorm2_getNFKCCasefoldInstance(&e);
@@ -321,6 +332,9 @@ void mdlg_email_ctx_free(mdlg_email_ctx *ctx)
         return;
     if (ctx->spoof != NULL)
         uspoof_close(ctx->spoof);
+    if (ctx->dcache != NULL)
+        pthread_mutex_destroy(&ctx->dcache->mu);
+    free(ctx->dcache);
     free(ctx->rules);
     free(ctx);
 }

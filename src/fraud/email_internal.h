@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <pthread.h>
 #include <unicode/unorm2.h>
 #include <unicode/uspoof.h>
 
@@ -42,6 +43,26 @@ struct email_rule {
     char skeleton[MDLG_EMAIL_NAME_MAX * 2]; /* similarity form of `match` (EXACT rows) */
 };
 
+/*
+ * The results of parse_domain() for recent domains, keyed by the exact bytes
+ * after the `@` (a pure function of them: the same bytes give the same
+ * A-label, U-label or reason), so libidn2 runs once per domain instead of once
+ * per address. Direct-mapped: a colliding domain replaces the slot. Domains
+ * and results longer than DCACHE_NAME - 1 bytes are not cached. Guarded by mu
+ * (copies in and out only).
+ */
+#define DCACHE_SLOTS 512
+#define DCACHE_NAME 64
+struct email_dcache {
+    pthread_mutex_t mu;
+    struct {
+        uint8_t len;                   /* of in; 0 = empty slot */
+        char in[DCACHE_NAME];
+        char domain[DCACHE_NAME], udomain[DCACHE_NAME];
+        const char *why;               /* static reason, or NULL */
+    } slot[DCACHE_SLOTS];
+};
+
 struct mdlg_email_ctx {
     struct email_rule *rules;   /* sorted by (kind, match) */
     size_t n_rules;
@@ -49,6 +70,7 @@ struct mdlg_email_ctx {
     const UNormalizer2 *nfkc_cf;
     const UNormalizer2 *nfkc;
     USpoofChecker *spoof;       /* skeletons and the restriction-level check */
+    struct email_dcache *dcache;  /* the one mutable part (internally locked) */
 };
 
 /* ---- email_rules.c ---- */

@@ -273,17 +273,55 @@ static const char *hostname_reason(const char *d)
                ? "numeric_tld" : NULL;
 }
 
-static const char *parse_domain(const char *s, size_t n, struct email_parts *p)
+/* The cache slot of domain bytes s[0..n) (FNV-1a). */
+static size_t dcache_slot(const char *s, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h % DCACHE_SLOTS;
+}
+
+/* A cached parse_domain() result for s[0..n) into p; false if none. */
+static bool dcache_get(struct email_dcache *c, const char *s, size_t n, struct email_parts *p,
+                       const char **why)
+{
+    bool hit = false;
+    if (c == NULL || n >= DCACHE_NAME)
+        return false;
+    size_t i = dcache_slot(s, n);
+    pthread_mutex_lock(&c->mu);
+    if (c->slot[i].len == n && memcmp(c->slot[i].in, s, n) == 0) {
+        hit = true;
+        *why = c->slot[i].why;
+        if (*why == NULL)
+            strcpy(p->domain, c->slot[i].domain), strcpy(p->udomain, c->slot[i].udomain);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return hit;
+}
+
+static void dcache_put(struct email_dcache *c, const char *s, size_t n,
+                       const struct email_parts *p, const char *why)
+{
+    if (c == NULL || n >= DCACHE_NAME || n == 0 ||
+        (why == NULL && (strlen(p->domain) >= DCACHE_NAME || strlen(p->udomain) >= DCACHE_NAME)))
+        return;
+    size_t i = dcache_slot(s, n);
+    pthread_mutex_lock(&c->mu);
+    c->slot[i].len = (uint8_t)n;
+    memcpy(c->slot[i].in, s, n);
+    c->slot[i].why = why;
+    strcpy(c->slot[i].domain, why == NULL ? p->domain : "");
+    strcpy(c->slot[i].udomain, why == NULL ? p->udomain : "");
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* UTS #46 and hostname syntax of a domain without forbidden characters (uncached). */
+static const char *idna_domain(const char *s, size_t n, struct email_parts *p)
 {
     char in[SPEC_MAX];
     char *ascii = NULL, *uni = NULL;
-    if (n == 0)
-        return "empty_domain";
-    if (s[0] == '[')
-        return parse_literal(s, n, p);
-    for (size_t i = 0; i < n; i++)
-        if (s[i] == ' ' || s[i] == '\t' || strchr("()<>[]:;@\\,\"", s[i]) != NULL)
-            return s[i] == ' ' || s[i] == '\t' ? "whitespace" : "domain_character";
     memcpy(in, s, n);
     in[n] = '\0';
     if (idn2_lookup_u8((const uint8_t *)in, (uint8_t **)&ascii,
@@ -300,6 +338,24 @@ static const char *parse_domain(const char *s, size_t n, struct email_parts *p)
     }
     idn2_free(ascii);
     idn2_free(uni);
+    return why;
+}
+
+static const char *parse_domain(const mdlg_email_ctx *ctx, const char *s, size_t n,
+                                struct email_parts *p)
+{
+    const char *why = NULL;
+    if (n == 0)
+        return "empty_domain";
+    if (s[0] == '[')
+        return parse_literal(s, n, p);
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == ' ' || s[i] == '\t' || strchr("()<>[]:;@\\,\"", s[i]) != NULL)
+            return s[i] == ' ' || s[i] == '\t' ? "whitespace" : "domain_character";
+    if (dcache_get(ctx->dcache, s, n, p, &why))
+        return why;
+    why = idna_domain(s, n, p);
+    dcache_put(ctx->dcache, s, n, p, why);
     return why;
 }
 
@@ -335,7 +391,7 @@ const char *email_parse(const mdlg_email_ctx *ctx, const uint8_t *in, size_t len
     if (at == sn - lo)
         return "no_at";
     if ((why = parse_local(ctx, spec + lo, at, p)) != NULL ||
-        (why = parse_domain(spec + lo + at + 1, sn - lo - at - 1, p)) != NULL)
+        (why = parse_domain(ctx, spec + lo + at + 1, sn - lo - at - 1, p)) != NULL)
         return why;
     if (has_non_ascii(p->local) || has_non_ascii(p->udomain))
         p->flags |= MDLG_EMAIL_NON_ASCII;

@@ -148,8 +148,8 @@ static void normalise_email(const mdlg_screener *s, struct prep *p, const struct
     struct mdlg_email_keys *k;
     if (!present(c, MDLG_CF_EMAIL) || (k = malloc(sizeof *k)) == NULL)
         return;
-    (void)mdlg_email_keys(s->email, (const uint8_t *)c->f[MDLG_CF_EMAIL], c->len[MDLG_CF_EMAIL],
-                          k);
+    (void)mdlg_email_keys_opt(s->email, (const uint8_t *)c->f[MDLG_CF_EMAIL],
+                              c->len[MDLG_CF_EMAIL], MDLG_EMAIL_OPT_NO_SIMILARITY, k);
     p->email_flags = k->flags;
     if ((k->flags & MDLG_EMAIL_INVALID) || k->mailbox_key[0] == '\0' ||
         strlen(k->mailbox_key) >= MDLG_IDENT_MAX || strlen(k->exact_key) >= MDLG_IDENT_MAX) {

@@ -10,7 +10,8 @@
  *          Cyrillic lookalikes, rn/m, fullwidth) and every domain that must not fold.
  * Plus: the rules file as data (a custom rules text changes the result, malformed
  * lines are rejected with their line number, the built-in table is consistent),
- * the disposable list (skip() when it was not built in), and random bytes.
+ * the disposable list (skip() when it was not built in), random bytes, and the
+ * domain cache and the no-similarity option (same keys, the table through both).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -500,6 +501,41 @@ static void test_flag_names(void **state)
     assert_string_equal(mdlg_email_flag_name(F(INVALID)), "invalid");
 }
 
+/*
+ * The domain cache and MDLG_EMAIL_OPT_NO_SIMILARITY change nothing: every
+ * address of the keys table on a fresh context gives the same keys the first
+ * time (IDNA computed), the second (taken from the cache, after all the
+ * other rows went through it) and without the similarity key (only that key
+ * empty).
+ */
+static void test_cache_and_options(void **state)
+{
+    (void)state;
+    size_t nk = sizeof key_rows / sizeof key_rows[0], bad = 0;
+    mdlg_email_ctx *c;
+    struct mdlg_email_keys *first = calloc(nk, sizeof *first), *k = malloc(sizeof *k);
+    assert_true(first != NULL && k != NULL);
+    assert_int_equal(mdlg_email_ctx_new(&c, NULL, 0, &bad), MDLG_E_OK);
+    for (size_t i = 0; i < nk; i++)
+        assert_int_equal(mdlg_email_keys(c, (const uint8_t *)key_rows[i].in,
+                                         strlen(key_rows[i].in), &first[i]), MDLG_E_OK);
+    for (size_t i = 0; i < nk; i++) {
+        const uint8_t *in = (const uint8_t *)key_rows[i].in;
+        assert_int_equal(mdlg_email_keys(c, in, strlen(key_rows[i].in), k), MDLG_E_OK);
+        if (memcmp(k, &first[i], sizeof *k) != 0)
+            fail_msg("%s: keys differ the second time (cache)", key_rows[i].in);
+        assert_int_equal(mdlg_email_keys_opt(c, in, strlen(key_rows[i].in),
+                                             MDLG_EMAIL_OPT_NO_SIMILARITY, k), MDLG_E_OK);
+        assert_string_equal(k->similarity_key, "");
+        memcpy(k->similarity_key, first[i].similarity_key, sizeof k->similarity_key);
+        if (memcmp(k, &first[i], sizeof *k) != 0)
+            fail_msg("%s: keys differ without the similarity key", key_rows[i].in);
+    }
+    mdlg_email_ctx_free(c);
+    free(first);
+    free(k);
+}
+
 int main(void)
 {
     size_t nk = sizeof key_rows / sizeof key_rows[0];
@@ -525,6 +561,7 @@ int main(void)
     t[n++] = (struct CMUnitTest)cmocka_unit_test(test_disposable);
     t[n++] = (struct CMUnitTest)cmocka_unit_test(test_random_bytes);
     t[n++] = (struct CMUnitTest)cmocka_unit_test(test_flag_names);
+    t[n++] = (struct CMUnitTest)cmocka_unit_test(test_cache_and_options);
     int rc = _cmocka_run_group_tests("email", t, n, setup, teardown);
     free(t);
     free(names);
