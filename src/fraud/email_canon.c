@@ -246,7 +246,7 @@ static void classify(const struct email_parts *p, const struct email_rule *r,
         scopy(out->provider, sizeof out->provider,
               r->kind == RULE_SUBTREE ? r->match : at != NULL ? at + 1 : p->domain);
     }
-    if (!p->literal && mdlg_email_is_disposable(p->domain)) {
+    if (p->disposable) {
         out->flags |= MDLG_EMAIL_DISPOSABLE;
         if (out->provider_class == MDLG_EMAIL_CLASS_CUSTOM)
             out->provider_class = MDLG_EMAIL_CLASS_DISPOSABLE;
@@ -278,7 +278,7 @@ mdlg_err mdlg_email_keys_opt(const mdlg_email_ctx *ctx, const uint8_t *in, size_
         return MDLG_E_OK;
     }
     join(out->exact_key, sizeof out->exact_key, p->local, p->domain);
-    out->flags |= email_spoof_flags(ctx, p->local) | email_spoof_flags(ctx, p->udomain);
+    out->flags |= email_spoof_flags(ctx, p->local) | p->udomain_spoof;
     const struct email_rule *r = p->literal ? NULL : email_rule_find(ctx, p->domain, &sub);
     mailbox(p, r, sub, out, base, sizeof base);
     const struct email_rule *target = p->literal ? NULL : lookalike(ctx, p, r, out);

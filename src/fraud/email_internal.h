@@ -46,8 +46,9 @@ struct email_rule {
 /*
  * The results of parse_domain() for recent domains, keyed by the exact bytes
  * after the `@` (a pure function of them: the same bytes give the same
- * A-label, U-label or reason), so libidn2 runs once per domain instead of once
- * per address. Direct-mapped: a colliding domain replaces the slot. Domains
+ * A-label, U-label, spoof flags and disposable verdict, or reason), so
+ * libidn2, the spoof checker and the disposable list run once per domain
+ * instead of once per address. Direct-mapped: a colliding domain replaces the slot. Domains
  * and results longer than DCACHE_NAME - 1 bytes are not cached. Guarded by mu
  * (copies in and out only).
  */
@@ -59,6 +60,8 @@ struct email_dcache {
         uint8_t len;                   /* of in; 0 = empty slot */
         char in[DCACHE_NAME];
         char domain[DCACHE_NAME], udomain[DCACHE_NAME];
+        uint32_t udomain_spoof;
+        bool disposable;
         const char *why;               /* static reason, or NULL */
     } slot[DCACHE_SLOTS];
 };
@@ -128,6 +131,8 @@ struct email_parts {
     char domain[MDLG_EMAIL_KEY_MAX];  /* lowercase A-label, or [literal] */
     char udomain[MDLG_EMAIL_KEY_MAX]; /* U-label form (for skeletons) */
     bool literal;                     /* domain literal [1.2.3.4] */
+    uint32_t udomain_spoof;           /* email_spoof_flags(udomain) */
+    bool disposable;                  /* not literal and mdlg_email_is_disposable(domain) */
     uint32_t flags;                   /* INVISIBLE, NON_ASCII found while parsing */
 };
 

@@ -294,8 +294,11 @@ static bool dcache_get(struct email_dcache *c, const char *s, size_t n, struct e
     if (c->slot[i].len == n && memcmp(c->slot[i].in, s, n) == 0) {
         hit = true;
         *why = c->slot[i].why;
-        if (*why == NULL)
+        if (*why == NULL) {
             strcpy(p->domain, c->slot[i].domain), strcpy(p->udomain, c->slot[i].udomain);
+            p->udomain_spoof = c->slot[i].udomain_spoof;
+            p->disposable = c->slot[i].disposable;
+        }
     }
     pthread_mutex_unlock(&c->mu);
     return hit;
@@ -314,6 +317,8 @@ static void dcache_put(struct email_dcache *c, const char *s, size_t n,
     c->slot[i].why = why;
     strcpy(c->slot[i].domain, why == NULL ? p->domain : "");
     strcpy(c->slot[i].udomain, why == NULL ? p->udomain : "");
+    c->slot[i].udomain_spoof = p->udomain_spoof;
+    c->slot[i].disposable = p->disposable;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -347,14 +352,22 @@ static const char *parse_domain(const mdlg_email_ctx *ctx, const char *s, size_t
     const char *why = NULL;
     if (n == 0)
         return "empty_domain";
-    if (s[0] == '[')
-        return parse_literal(s, n, p);
+    if (s[0] == '[') {
+        why = parse_literal(s, n, p);
+        if (why == NULL)
+            p->udomain_spoof = email_spoof_flags(ctx, p->udomain);
+        return why;
+    }
     for (size_t i = 0; i < n; i++)
         if (s[i] == ' ' || s[i] == '\t' || strchr("()<>[]:;@\\,\"", s[i]) != NULL)
             return s[i] == ' ' || s[i] == '\t' ? "whitespace" : "domain_character";
     if (dcache_get(ctx->dcache, s, n, p, &why))
         return why;
     why = idna_domain(s, n, p);
+    if (why == NULL) {
+        p->udomain_spoof = email_spoof_flags(ctx, p->udomain);
+        p->disposable = mdlg_email_is_disposable(p->domain);
+    }
     dcache_put(ctx->dcache, s, n, p, why);
     return why;
 }
