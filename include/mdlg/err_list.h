@@ -155,7 +155,7 @@ X(JSON_MALFORMED, 705)            /* request body is not JSON, or repeats a key 
 X(REQUEST_INVALID, 706)           /* a request field is missing, mistyped or unknown (HTTP 400) */
 X(ORIGIN_NOT_ALLOWED, 707)        /* CORS preflight from an origin not configured (HTTP 403) */
 X(NOT_READY, 708)                 /* the service is not ready: no trust anchors, store down (HTTP 503) */
-X(READER_CERT_INVALID, 720)       /* a reader certificate without EKU 1.0.18013.5.1.6, a CA, another key, or not validating */
+X(READER_CERT_INVALID, 720)       /* a reader certificate without EKU 1.0.18013.5.1.6, a CA, another key, not validating, or outside its validity */
 
 /* --- 8xx: decryption (HPKE, JWE); "could not decrypt" (801) vs "bad input" (802-805) --- */
 X(DECRYPT_FAILED, 801)            /* AEAD tag did not verify: wrong key, or ct/aad/info/enc/header changed */

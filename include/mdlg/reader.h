@@ -27,6 +27,7 @@ struct mdlg_reader_id {
     size_t n_chain;
     char dns_name[MDLG_READER_DNS_MAX + 1];          /* first dNSName SAN of the leaf, or "" */
     char x509_hash[48];                              /* base64url(SHA-256(leaf DER)), no padding */
+    int64_t not_before, not_after;                   /* the leaf's validity (Unix seconds) */
 };
 
 /*
@@ -35,11 +36,21 @@ struct mdlg_reader_id {
  * that the leaf has extKeyUsage 1.0.18013.5.1.6, keyUsage digitalSignature
  * if keyUsage is present, is not a CA, and that its public key is the
  * private key's. READER_CERT_INVALID with a static reason in *why (may be
- * NULL) otherwise; CERT_MALFORMED for PEM that does not parse.
+ * NULL) otherwise; CERT_MALFORMED for PEM that does not parse. The validity
+ * window is recorded, not checked (mdlg_reader_id_check_time).
  */
 mdlg_err mdlg_reader_id_load(const char *key_pem, size_t key_len, const char *chain_pem,
                              size_t chain_len, struct mdlg_reader_id *out,
                              const char **why) MDLG_WARN_UNUSED;
+
+/*
+ * OK if now lies inside the leaf certificate's validity window (inclusive),
+ * else READER_CERT_INVALID with a static reason in *why (may be NULL): a
+ * wallet refuses requests signed with a certificate that is not yet valid or
+ * has expired, so the service checks its own before it signs.
+ */
+mdlg_err mdlg_reader_id_check_time(const struct mdlg_reader_id *r, int64_t now,
+                                   const char **why) MDLG_WARN_UNUSED;
 
 /* Frees what mdlg_reader_id_load allocated; zeroes *r. NULL is fine. */
 void mdlg_reader_id_clear(struct mdlg_reader_id *r);

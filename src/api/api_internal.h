@@ -42,7 +42,8 @@ struct mdlg_api_snapshot {
 /*
  * Loads the reader identity of c into s (reader_snapshot.c): nothing when
  * neither file is set; USAGE when only one is; READER_CERT_INVALID /
- * CERT_MALFORMED / IO with errbuf set otherwise.
+ * CERT_MALFORMED / IO with errbuf set otherwise, including a certificate
+ * outside its validity at the time of loading.
  */
 mdlg_err mdlg_api_snapshot_reader(mdlg_api_snapshot *s, const struct mdlg_api_config *c,
                                   char *errbuf, size_t errlen) MDLG_WARN_UNUSED;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -48,6 +49,30 @@ static mdlg_err client_id(mdlg_api_snapshot *s, const char *prefix, char *errbuf
     return MDLG_E_OK;
 }
 
+/* ISO 8601 UTC of t into out[24]. */
+static const char *utc(int64_t t, char out[24])
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(out, 24, "%lld", (long long)t);
+    return out;
+}
+
+/* A reader certificate outside its validity now cannot sign: refused at load like a bad one. */
+static mdlg_err check_window(const struct mdlg_api_config *c, const struct mdlg_reader_id *r,
+                             char *errbuf, size_t errlen)
+{
+    const char *why;
+    char a[24], b[24];
+    mdlg_err e = mdlg_reader_id_check_time(r, time(NULL), &why);
+    if (e != MDLG_E_OK)
+        snprintf(errbuf, errlen, "reader certificate %s: %s (%s: valid from %s to %s)",
+                 c->reader_cert_file, mdlg_err_name(e), why, utc(r->not_before, a),
+                 utc(r->not_after, b));
+    return e;
+}
+
 static mdlg_err load(mdlg_api_snapshot *s, const struct mdlg_api_config *c, char *errbuf,
                      size_t errlen)
 {
@@ -64,6 +89,8 @@ static mdlg_err load(mdlg_api_snapshot *s, const struct mdlg_api_config *c, char
     else if ((e = mdlg_reader_id_load(key, klen, chain, clen, s->reader, &why)) != MDLG_E_OK)
         snprintf(errbuf, errlen, "reader certificate %s: %s (%s)", c->reader_cert_file,
                  mdlg_err_name(e), why);
+    else
+        e = check_window(c, s->reader, errbuf, errlen);
     if (key)
         sodium_memzero(key, klen);
     free(key);

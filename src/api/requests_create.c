@@ -427,12 +427,31 @@ static void answer(struct mdlg_api_req *r, const struct create_in *in, const cha
         mdlg_api_reply_json(r, 201, body);
 }
 
+/*
+ * With a reader key every protocol but openid4vp-v1-unsigned is signed, and a
+ * wallet refuses a request signed by a certificate outside its validity. The
+ * certificate was valid when loaded but may have expired since: answer 503
+ * READER_CERT_INVALID rather than hand out requests no wallet will accept.
+ */
+static bool reader_valid(struct mdlg_api_req *r, const struct create_in *in, int64_t now)
+{
+    const char *why;
+    if (r->snap->reader == NULL || (in->bits & ~RQ_PROTO_OID4VP_DCAPI) == 0 ||
+        mdlg_reader_id_check_time(r->snap->reader, now, &why) == MDLG_E_OK)
+        return true;
+    mdlg_api_reply_error(r, MDLG_E_READER_CERT_INVALID,
+                         "%s: renew reader_cert_file and reload the service (SIGHUP)", why);
+    return false;
+}
+
 static void create(struct mdlg_api_req *r, mdlg_store *st, struct create_in *in)
 {
     uint8_t seed[MDLG_READER_SEED_LEN];
     char base[RQ_URL_MAX], csv[MDLG_STORE_PROTOCOL_MAX + 1];
     char id[MDLG_STORE_ID_LEN + 1], nonce[MDLG_STORE_NONCE_LEN + 1];
     int64_t now = time(NULL);
+    if (!reader_valid(r, in, now))
+        return;
     randombytes_buf(seed, sizeof seed);
     base_url(r, base, sizeof base);
     char *ei = (in->bits & RQ_PROTO_ANNEXC) ? encryption_info(seed) : NULL;

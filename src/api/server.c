@@ -112,6 +112,7 @@ unsigned mdlg_api_status_for(mdlg_err e)
     case MDLG_E_STORE_SCHEMA_TOO_NEW: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case MDLG_E_SCREENING_DISABLED: return MHD_HTTP_SERVICE_UNAVAILABLE;
     case MDLG_E_CLAIM_ID_CONFLICT: return MHD_HTTP_CONFLICT;
+    case MDLG_E_READER_CERT_INVALID: return MHD_HTTP_SERVICE_UNAVAILABLE;   /* ours, not the caller's */
     default: return mdlg_err_is_internal(e) ? MHD_HTTP_INTERNAL_SERVER_ERROR : MHD_HTTP_BAD_REQUEST;
     }
 }

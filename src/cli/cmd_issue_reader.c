@@ -23,7 +23,7 @@
 #define READER_EKU "1.0.18013.5.1.6"
 
 static const char reader_help[] =
-"usage: mdlgate issue reader --out DIR [--dns NAME] [--days N]\n"
+"usage: mdlgate issue reader --out DIR [--dns NAME] [--days N] [--at RFC3339]\n"
 "\n"
 "Writes a demo reader-authentication PKI into DIR (created if needed):\n"
 "  reader-ca.pem, reader-ca.key.pem      the reader CA (give reader-ca.pem to wallets)\n"
@@ -32,18 +32,22 @@ static const char reader_help[] =
 "                                        mdlgate serve's reader_cert_file / reader_key_file\n"
 "  --dns NAME   the reader's DNS name (default rp.example); OpenID4VP client_id\n"
 "               x509_san_dns:NAME\n"
-"  --days N     validity from now (default 365)\n";
+"  --days N     validity from now (default 365)\n"
+"  --at RFC3339 make the certificates as if now were that instant (default: now),\n"
+"               e.g. to see what an expired reader certificate does\n";
 
 struct reader_args {
     const char *out, *dns;
     long days;
+    int64_t now;
 };
 
 static int parse_args(int argc, char **argv, struct reader_args *a)
 {
     static const struct option opts[] = {
         { "out", required_argument, NULL, 'o' }, { "dns", required_argument, NULL, 'd' },
-        { "days", required_argument, NULL, 'n' }, { "help", no_argument, NULL, 'h' },
+        { "days", required_argument, NULL, 'n' }, { "at", required_argument, NULL, 'a' },
+        { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 } };
     int c;
     optind = 1;
@@ -54,6 +58,10 @@ static int parse_args(int argc, char **argv, struct reader_args *a)
         case 'n':
             if (!mdlg_cli_parse_long(optarg, 1, 36500, &a->days))
                 return mdlg_cli_error(CMD, "--days must be 1..36500"), 2;
+            break;
+        case 'a':
+            if (!mdlg_cli_parse_time(optarg, &a->now))
+                return mdlg_cli_error(CMD, "--at: not an RFC 3339 instant"), 2;
             break;
         case 'h': fputs(reader_help, stdout); return 0;
         default: fputs(reader_help, stderr); return 2;
@@ -95,7 +103,7 @@ static bool write_pair(const char *dir, const char *base, const struct mdlg_test
 static int run(const struct reader_args *a)
 {
     struct mdlg_testpki_cert ca, leaf;
-    int64_t now = time(NULL);
+    int64_t now = a->now;
     struct mdlg_testpki_iaca_opts co = { .country = "US", .common_name = "mdlgate demo reader CA",
                                          .uri = "https://reader-ca.test", .not_before = now - DAY,
                                          .not_after = now + a->days * DAY };
@@ -120,7 +128,7 @@ static int run(const struct reader_args *a)
 
 int mdlg_cmd_issue_reader(int argc, char **argv)
 {
-    struct reader_args a = { .dns = "rp.example", .days = 365 };
+    struct reader_args a = { .dns = "rp.example", .days = 365, .now = time(NULL) };
     int rc = parse_args(argc, argv, &a);
     return rc >= 0 ? rc : run(&a);
 }

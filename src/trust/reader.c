@@ -138,6 +138,8 @@ static mdlg_err load_parts(STACK_OF(X509) *sk, struct mdlg_reader_id *out, const
 {
     X509 *leaf = sk_X509_value(sk, 0);
     mdlg_err e = leaf_profile(leaf, why);
+    if (e == MDLG_E_OK && !mdlg__cert_window(leaf, &out->not_before, &out->not_after))
+        e = malformed(why, "the reader certificate's validity does not parse");
     if (e == MDLG_E_OK && X509_check_private_key(leaf, mdlg__pkey_evp(out->key)) != 1)
         e = bad(why, "the reader key is not the reader certificate's key");
     if (e == MDLG_E_OK)
@@ -169,6 +171,16 @@ mdlg_err mdlg_reader_id_load(const char *key_pem, size_t key_len, const char *ch
         mdlg_reader_id_clear(out);
     ERR_clear_error();
     return e;
+}
+
+mdlg_err mdlg_reader_id_check_time(const struct mdlg_reader_id *r, int64_t now,
+                                   const char **why)
+{
+    if (now < r->not_before)
+        return bad(why, "the reader certificate is not valid yet");
+    if (now > r->not_after)
+        return bad(why, "the reader certificate has expired");
+    return MDLG_E_OK;
 }
 
 void mdlg_reader_id_clear(struct mdlg_reader_id *r)

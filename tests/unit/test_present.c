@@ -236,6 +236,19 @@ static void test_reader_id_load(void **state)
     assert_string_equal(id.dns_name, "rp.example");
     assert_int_equal(strlen(id.x509_hash), 43);
     assert_int_equal(id.n_chain, 1);
+    /* The validity window is the leaf's (now - 60 .. now + 86400 in reader_pki_make), inclusive. */
+    int64_t nb = id.not_before, na = id.not_after;
+    assert_int_equal(na - nb, 86400 + 60);
+    static const struct { bool from_end; int64_t delta; mdlg_err want; } at[] = {
+        { false, -1, MDLG_E_READER_CERT_INVALID }, { false, 0, MDLG_E_OK }, { false, 1, MDLG_E_OK },
+        { true, -1, MDLG_E_OK }, { true, 0, MDLG_E_OK }, { true, 1, MDLG_E_READER_CERT_INVALID },
+    };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        why = NULL;
+        assert_int_equal(mdlg_reader_id_check_time(&id, (at[i].from_end ? na : nb) + at[i].delta,
+                                                   &why), at[i].want);
+        assert_true((why != NULL) == (at[i].want != MDLG_E_OK));
+    }
     mdlg_reader_id_clear(&id);
     assert_int_equal(mdlg_reader_id_load(other, on, p.ds.pem, p.ds.pem_len, &id, &why),
                      MDLG_E_READER_CERT_INVALID);
