@@ -331,23 +331,39 @@ static char *openid4vp_url(const json_t *params)
     return buf;
 }
 
+/*
+ * A signed redirect request also goes by reference (OpenID4VP 1.0 §5.10): a
+ * QR code holds `request_uri`, which the wallet fetches (GET, no API key,
+ * like the response URL) while the request is pending. 0 on success.
+ */
+static int by_reference(json_t *out, const char *jws, const char *ci, const char *base,
+                        const char *id)
+{
+    char uri[RQ_URL_MAX + 64];
+    snprintf(uri, sizeof uri, "%s/v1/requests/%s/request-object", base, id);
+    json_t *p = json_pack("{s:s, s:s}", "client_id", ci, "request_uri", uri);
+    char *url = p ? openid4vp_url(p) : NULL;
+    int rc = url == NULL ||
+             json_object_set_new(out, "request_object", json_string(jws)) != 0 ||
+             json_object_set_new(out, "request_uri", json_string(uri)) != 0 ||
+             json_object_set_new(out, "url_by_reference", json_string(url)) != 0;
+    free(url);
+    json_decref(p);
+    return rc ? -1 : 0;
+}
+
 /* The redirect flow: the unsigned request's parameters, and the same as an openid4vp:// URL. */
 static json_t *redirect_obj(const mdlg_api_snapshot *s, const struct create_in *in,
                             const char *id, const char *nonce,
                             const uint8_t seed[MDLG_READER_SEED_LEN], const char *base)
 {
     char ru[RQ_URL_MAX], ci[RQ_URL_MAX];
-    mdlg_pkey *k = NULL;
-    json_t *params = NULL, *out = NULL;
+    json_t *out = NULL;
     char *jws = NULL;
     rq_redirect_ids(id, in->response_uri, in->client_id, base, ru, ci);
-    if (mdlg_reader_key_derive(seed, MDLG_READER_SLOT_REDIRECT_JWE, &k) == MDLG_E_OK)
-        params = rq_oid4vp_params(in->doctype, nonce, in->elements, k, "direct_post.jwt");
-    mdlg_pkey_free(k);
+    json_t *params = rq_redirect_params(in->doctype, nonce, in->elements, seed, ci, ru);
     if (params == NULL)
         return NULL;
-    json_object_set_new(params, "client_id", json_string(ci));
-    json_object_set_new(params, "response_uri", json_string(ru));
     if (s->reader)   /* signed: the URL carries client_id and the request object by value */
         jws = rq_sign_request(s, params);
     json_t *url_params = jws ? json_pack("{s:s, s:s}", "client_id", ci, "request", jws)
@@ -356,8 +372,10 @@ static json_t *redirect_obj(const mdlg_api_snapshot *s, const struct create_in *
     if (url)
         out = json_pack("{s:s, s:s, s:O, s:s}", "client_id", ci, "response_uri", ru, "request",
                         params, "url", url);
-    if (out && jws)
-        json_object_set_new(out, "request_object", json_string(jws));
+    if (out && jws && by_reference(out, jws, ci, base, id) != 0) {
+        json_decref(out);
+        out = NULL;
+    }
     free(url);
     free(jws);
     json_decref(url_params);

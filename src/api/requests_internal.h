@@ -1,7 +1,8 @@
 /*
  * requests_internal.h - shared by routes_requests.c (routes, GET, CORS),
- * requests_create.c (POST /v1/requests) and requests_response.c
- * (POST /v1/requests/{id}/response).
+ * requests_create.c (POST /v1/requests), requests_response.c
+ * (POST /v1/requests/{id}/response) and requests_object.c
+ * (GET /v1/requests/{id}/request-object).
  *
  * What a request stores (include/mdlg/store.h):
  *   protocol      the offered protocols, comma-separated, in the caller's order
@@ -69,6 +70,14 @@ json_t *rq_oid4vp_params(const char *doctype, const char *nonce, const json_t *e
                          const mdlg_pkey *k, const char *response_mode);
 
 /*
+ * The redirect flow's parameters: rq_oid4vp_params (direct_post.jwt, the
+ * response key derived from seed) plus client_id and response_uri (new ref).
+ */
+json_t *rq_redirect_params(const char *doctype, const char *nonce, const json_t *elements,
+                           const uint8_t seed[MDLG_READER_SEED_LEN], const char *client_id,
+                           const char *response_uri);
+
+/*
  * The signed request object (JWS ES256, x5c, typ oauth-authz-req+jwt) of
  * params with the reader identity of s: client_id added (malloc'd; NULL if
  * s has no reader or on failure).
@@ -81,5 +90,6 @@ json_t *rq_record(const struct mdlg_request *req);
 /* The handlers. */
 void mdlg_api_post_requests(struct mdlg_api_req *r);
 void mdlg_api_post_response(struct mdlg_api_req *r);
+void mdlg_api_get_request_object(struct mdlg_api_req *r);   /* requests_object.c */
 
 #endif

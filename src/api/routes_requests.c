@@ -8,6 +8,8 @@
  *   GET  /v1/requests/{id}            (API key)  state + verdict (element values on the
  *                                                first read only)
  *   POST /v1/requests/{id}/response   (public)   requests_response.c
+ *   GET  /v1/requests/{id}/request-object  (public)  requests_object.c (signed redirect
+ *                                                request by reference)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,23 @@ json_t *rq_oid4vp_params(const char *doctype, const char *nonce, const json_t *e
                      response_mode, "nonce", nonce, "dcql_query", q, "client_metadata", cm);
 }
 
+json_t *rq_redirect_params(const char *doctype, const char *nonce, const json_t *elements,
+                           const uint8_t seed[MDLG_READER_SEED_LEN], const char *client_id,
+                           const char *response_uri)
+{
+    mdlg_pkey *k = NULL;
+    json_t *params = NULL;
+    if (mdlg_reader_key_derive(seed, MDLG_READER_SLOT_REDIRECT_JWE, &k) == MDLG_E_OK)
+        params = rq_oid4vp_params(doctype, nonce, elements, k, "direct_post.jwt");
+    mdlg_pkey_free(k);
+    if (params && (json_object_set_new(params, "client_id", json_string(client_id)) != 0 ||
+                   json_object_set_new(params, "response_uri", json_string(response_uri)) != 0)) {
+        json_decref(params);
+        params = NULL;
+    }
+    return params;
+}
+
 /* ---- GET /v1/requests/{id} ---- */
 
 /* The stored verdict as JSON, or JSON null (none yet). */
@@ -231,6 +250,9 @@ static const struct mdlg_api_route routes[] = {
     /* the wallet's answer (a DeviceResponse with a portrait): the configured max_body */
     { "POST", "/v1/requests/{id}/response", MDLG_ROUTE_BODY | MDLG_ROUTE_PUBLIC,
       mdlg_api_post_response, response_origin_ok, 0 },
+    /* the signed redirect request by reference (request_uri), fetched by the wallet */
+    { "GET", "/v1/requests/{id}/request-object", MDLG_ROUTE_PUBLIC, mdlg_api_get_request_object,
+      NULL, 0 },
 };
 
 const struct mdlg_api_route_group mdlg_api_routes_requests = {

@@ -4,7 +4,8 @@
 # org-iso-mdoc carries readerAuth, openid4vp-v1-signed and the redirect flow a signed request
 # object (x509_san_dns: / x509_hash: client_id, expected_origins); the wallet checks them,
 # answers, and the answers verify. A changed signature, request object or origin, another
-# reader CA, and a certificate without the reader EKU are refused; unsigned stays the default
+# reader CA, and a certificate without the reader EKU are refused; the signed redirect request
+# is also fetched by reference (request_uri) and answered; unsigned stays the default
 # without a reader key; every answer is checked against web/openapi.yaml.
 # Exit 0 pass, 77 skip, else fail.
 set -u
@@ -129,6 +130,43 @@ json.dump(j, open(sys.argv[2], "w"))
 PY
 wallet redirect-uri redirect-uri openid4vp-v1-redirect
 check "openid4vp-v1-redirect: a response_uri other than the signed one -> refused" '[ $WRC = 2 ] && grep -q REQUEST_OBJECT_INVALID $TMP/redirect-uri.err'
+
+# --- the signed redirect request by reference: request_uri (OpenID4VP 1.0 §5.10) ---
+RO_OP=/v1/requests/{id}/request-object
+create byref '["openid4vp-v1-redirect"]'
+BID=$(json_get "$TMP/byref.body" 'j["id"]')
+check "a signed redirect request carries request_uri (under public_url) and url_by_reference" \
+    '[ "$(json_get $TMP/byref.body "j[\"redirect\"][\"request_uri\"]")" = "https://rp.example/v1/requests/$BID/request-object" ] && [ "$(json_get $TMP/byref.body "j[\"redirect\"][\"url_by_reference\"]")" = "openid4vp://?client_id=x509_san_dns%3Arp.example&request_uri=https%3A%2F%2Frp.example%2Fv1%2Frequests%2F$BID%2Frequest-object" ]'
+req ro "$RO_OP" GET "/v1/requests/$BID/request-object"
+check "GET request_uri without an API key: 200 application/oauth-authz-req+jwt" \
+    '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/oauth-authz-req+jwt ]'
+python3 - "$TMP/byref.body" "$TMP/ro.body" "$TMP/byref-fetched.body" >"$TMP/ro.cmp" <<'PY'
+import base64, json, sys
+j = json.load(open(sys.argv[1]))
+fetched = open(sys.argv[2]).read()
+dec = lambda s: json.loads(base64.urlsafe_b64decode(s + "=" * (-len(s) % 4)))
+a, b = j["redirect"]["request_object"].split("."), fetched.split(".")
+print(dec(a[0]) == dec(b[0]), dec(a[1]) == dec(b[1]), a[2] != b[2])
+j["redirect"]["request_object"] = fetched   # the wallet answers what it fetched
+json.dump(j, open(sys.argv[3], "w"))
+PY
+check "... its header and payload are those of redirect.request_object (signed again)" '[ "$(cat $TMP/ro.cmp)" = "True True True" ]'
+wallet byref-ok byref-fetched openid4vp-v1-redirect
+post byref-ok byref openid4vp-v1-redirect
+check "... the wallet checks the fetched object and its answer verifies (200 valid)" '[ $WRC = 0 ] && valid byref-ok'
+req ro-used "$RO_OP" GET "/v1/requests/$BID/request-object"
+check "... once answered: 409 STORE_CONFLICT" '[ "$STATUS" = 409 ] && grep -q STORE_CONFLICT $TMP/ro-used.body'
+req ro-none "$RO_OP" GET "/v1/requests/$(json_get $TMP/def.body 'j["id"]')/request-object"
+check "a request without the redirect flow has no request object: 404" '[ "$STATUS" = 404 ]'
+req ro-unknown "$RO_OP" GET "/v1/requests/nosuchrequest/request-object"
+check "an unknown id: 404" '[ "$STATUS" = 404 ]'
+req short /v1/requests POST /v1/requests "${AUTH[@]}" "${JSONH[@]}" -d '{"protocols": ["openid4vp-v1-redirect"], "expires_in": 1}'
+SID=$(json_get "$TMP/short.body" 'j["id"]')
+gone() { req ro-probe "" GET "/v1/requests/$SID/request-object"; [ "$STATUS" = 410 ]; }
+wait_for 10 gone
+req ro-late "$RO_OP" GET "/v1/requests/$SID/request-object"
+check "... after expires_in: 410 STORE_EXPIRED" '[ "$STATUS" = 410 ] && grep -q STORE_EXPIRED $TMP/ro-late.body'
+
 req cid /v1/requests POST /v1/requests "${AUTH[@]}" "${JSONH[@]}" -d '{"protocols": ["openid4vp-v1-redirect"], "client_id": "redirect_uri:https://other.example/cb"}'
 check "with a reader key, another client_id for the redirect flow -> 400 REQUEST_INVALID" '[ "$STATUS" = 400 ] && grep -q REQUEST_INVALID $TMP/cid.body'
 stop_server "$SIGNED"
@@ -168,7 +206,8 @@ req nosig /v1/requests POST /v1/requests "${AUTH[@]}" "${JSONH[@]}" -d "{\"origi
 check "without a reader key, openid4vp-v1-signed -> 400 REQUEST_INVALID" '[ "$STATUS" = 400 ] && grep -q reader_key_file $TMP/nosig.body'
 stop_server "$PID"
 
-python3 "$ROOT/tests/support/openapi_check.py" --only /v1/requests --observed-only "$ROOT/web/openapi.yaml" "$TMP/observations.jsonl" >"$TMP/oa.txt" 2>&1
+python3 "$ROOT/tests/support/openapi_check.py" --only /v1/requests --observed-only \
+    --observer tests/cli/server_signed.sh "$ROOT/web/openapi.yaml" "$TMP/observations.jsonl" >"$TMP/oa.txt" 2>&1
 rc=$?
 cat "$TMP/oa.txt"
 check "responses match web/openapi.yaml" '[ $rc = 0 ]'

@@ -8,7 +8,9 @@ Checks what the server actually answered against web/openapi.yaml:
     properties, items, enum, additionalProperties: false, allOf; $ref resolved);
   - every documented response was observed at least once (so the document cannot
     promise what the tests never saw), except a response marked `x-observed-in: SCRIPT`:
-    a state that takes a clock or a fault to reach, observed and checked by that script.
+    a state that takes a clock or a fault to reach, observed and checked by that script
+    (which passes --observer SCRIPT: then those responses must be observed, even with
+    --observed-only).
 --only / --skip restrict both checks to the documented paths that start (or do not start)
 with PREFIX, so each server test answers for its own part of the document
 (server_api.sh --skip /v1/requests, server_requests.sh --only /v1/requests).
@@ -113,6 +115,7 @@ def main():
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--skip", action="append", default=[])
     ap.add_argument("--observed-only", action="store_true")
+    ap.add_argument("--observer", help="this script: responses marked x-observed-in: it must be seen")
     ap.add_argument("spec")
     ap.add_argument("observations")
     args = ap.parse_args()
@@ -126,7 +129,15 @@ def main():
         if key:
             seen.add(key)
     for path, ops in spec["paths"].items():
-        if args.observed_only or not selected(path, args.only, args.skip):
+        if not selected(path, args.only, args.skip):
+            continue
+        for method, op in ops.items():
+            for status, resp in op.get("responses", {}).items():
+                if args.observer and resp.get("x-observed-in") == args.observer and \
+                        (path, method, str(status)) not in seen:
+                    problems.append(f"{method.upper()} {path} {status}: x-observed-in "
+                                    f"{args.observer}, never observed there")
+        if args.observed_only:
             continue
         for method, op in ops.items():
             for status, resp in op.get("responses", {}).items():
