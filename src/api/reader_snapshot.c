@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "api_internal.h"
+#include "mdlg/mdoc.h"
 #include "mdlg/reader.h"
 
 #define READER_PEM_MAX (64u * 1024u)
@@ -49,27 +50,19 @@ static mdlg_err client_id(mdlg_api_snapshot *s, const char *prefix, char *errbuf
     return MDLG_E_OK;
 }
 
-/* ISO 8601 UTC of t into out[24]. */
-static const char *utc(int64_t t, char out[24])
-{
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (gmtime_r(&tt, &tm) == NULL || strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(out, 24, "%lld", (long long)t);
-    return out;
-}
-
 /* A reader certificate outside its validity now cannot sign: refused at load like a bad one. */
 static mdlg_err check_window(const struct mdlg_api_config *c, const struct mdlg_reader_id *r,
                              char *errbuf, size_t errlen)
 {
     const char *why;
-    char a[24], b[24];
+    char a[21], b[21];
     mdlg_err e = mdlg_reader_id_check_time(r, time(NULL), &why);
-    if (e != MDLG_E_OK)
+    if (e != MDLG_E_OK) {
+        mdlg_format_rfc3339(r->not_before, a);
+        mdlg_format_rfc3339(r->not_after, b);
         snprintf(errbuf, errlen, "reader certificate %s: %s (%s: valid from %s to %s)",
-                 c->reader_cert_file, mdlg_err_name(e), why, utc(r->not_before, a),
-                 utc(r->not_after, b));
+                 c->reader_cert_file, mdlg_err_name(e), why, a, b);
+    }
     return e;
 }
 
