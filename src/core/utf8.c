@@ -1,10 +1,24 @@
 /* see mdlg/bytes.h */
 #include "mdlg/bytes.h"
 
+#include <string.h>
+
+/* True if the 8 bytes at p are all ASCII (checked at once). */
+static bool ascii8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return (v & 0x8080808080808080u) == 0;
+}
+
 bool mdlg_utf8_valid(const uint8_t *p, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        if (n - i >= 8 && ascii8(p + i)) {
+            i += 8;
+            continue;
+        }
         uint8_t c = p[i];
         size_t k;
         uint32_t cp, min;

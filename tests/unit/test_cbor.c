@@ -804,6 +804,15 @@ static const struct row bad_rows[] = {
     { "code point split across chunks", "7f 61 c3 61 bc ff", "CBOR_INVALID_UTF8", 1 },
     { "invalid text nested in array", "82 00 61 80", "CBOR_INVALID_UTF8", 2 },
     { "invalid text as map key", "a1 61 80 00", "CBOR_INVALID_UTF8", 1 },
+    /* around the eight-ASCII-bytes-at-once step of the validator */
+    { "ff after 9 ASCII bytes", "6a 61 62 63 64 65 66 67 68 69 ff", "CBOR_INVALID_UTF8", 0 },
+    { "ff as the 8th of 16 bytes", "70 61 62 63 64 65 66 67 ff 61 62 63 64 65 66 67 68",
+      "CBOR_INVALID_UTF8", 0 },
+    { "ff as the 9th of 16 bytes", "70 61 62 63 64 65 66 67 68 ff 62 63 64 65 66 67 68",
+      "CBOR_INVALID_UTF8", 0 },
+    { "truncated 2-byte sequence after 8 ASCII", "69 61 62 63 64 65 66 67 68 c3",
+      "CBOR_INVALID_UTF8", 0 },
+    { "surrogate after 8 ASCII", "6b 61 62 63 64 65 66 67 68 ed a0 80", "CBOR_INVALID_UTF8", 0 },
 
     /* --- item capacity --- */
     { "3 items, capacity 3 for 4", "83 01 02 03", "CBOR_TOO_MANY_ITEMS", 0, 3 },
@@ -991,6 +1000,10 @@ static const struct row good_rows[] = {
     { "valid UTF-8 edges", "8a 62 c2 80 62 df bf 63 e0 a0 80 63 ed 9f bf 63 ee 80 80 "
                            "63 ef bf bf 64 f0 90 80 80 64 f4 8f bf bf 63 ef bb bf 61 7f", "OK", -1 },
     { "invalid UTF-8 in a bstr", "43 c0 80 ff", "OK", -1 },
+    { "valid UTF-8 across 8-byte steps", "72 61 62 63 64 65 66 67 c3 bc 68 69 6a 6b 6c 6d 6e 6f 70",
+      "OK", -1 },
+    { "2-byte character across the 8-byte step", "6a 61 62 63 64 65 66 67 c3 bc 68", "OK", -1 },
+    { "4-byte character after 8 ASCII", "6c 61 62 63 64 65 66 67 68 f0 9f 98 80", "OK", -1 },
     { "simple(32), simple(255)", "82 f8 20 f8 ff", "OK", -1 },
     { "MDLG_MAX_ARRAY_ITEMS items", "99 10 00 00*4096", "OK", -1 },
     { "indefinite: MDLG_MAX_ARRAY_ITEMS items", "9f 00*4096 ff", "OK", -1 },
