@@ -21,6 +21,22 @@ static bool g_ready;
 static EVP_MD *g_md[3];   /* SHA-256, SHA-384, SHA-512 */
 static EVP_MAC *g_hmac;
 static EVP_KDF *g_hkdf;
+static pthread_key_t g_md_ctx_key;   /* struct md_ctxs of the calling thread */
+static bool g_md_ctx_key_ok;
+
+/* One digest context per algorithm, reused by every mdlg_hash on a thread. */
+struct md_ctxs {
+    EVP_MD_CTX *c[3];
+};
+
+/* Thread exit: frees that thread's contexts. */
+static void md_ctxs_free(void *p)
+{
+    struct md_ctxs *t = p;
+    for (int i = 0; i < 3; i++)
+        EVP_MD_CTX_free(t->c[i]);
+    free(t);
+}
 
 /*
  * Fetching an algorithm is a locked name lookup in OpenSSL 3; doing it once
@@ -36,6 +52,7 @@ static void crypto_init_once(void)
     g_md[2] = EVP_MD_fetch(NULL, "SHA2-512", NULL);
     g_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     g_hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    g_md_ctx_key_ok = pthread_key_create(&g_md_ctx_key, md_ctxs_free) == 0;
     g_ready = g_md[0] && g_md[1] && g_md[2] && g_hmac && g_hkdf;
     ERR_clear_error();
 }
@@ -75,6 +92,27 @@ size_t mdlg_hash_len(enum mdlg_hash_alg h)
     return 0;
 }
 
+/*
+ * The calling thread's context for h, made on first use; NULL if that
+ * failed. A verification hashes about 20 times; EVP_Digest would allocate
+ * and free a context and its provider state each time (and cleanse it),
+ * where reinitialising a context of the same digest does neither. The
+ * contexts hold no secret between calls (only what was hashed last, which
+ * the caller has as the digest anyway).
+ */
+static EVP_MD_CTX *thread_md_ctx(enum mdlg_hash_alg h)
+{
+    struct md_ctxs *t = g_md_ctx_key_ok ? pthread_getspecific(g_md_ctx_key) : NULL;
+    if (t == NULL && g_md_ctx_key_ok && (t = calloc(1, sizeof *t)) != NULL &&
+        pthread_setspecific(g_md_ctx_key, t) != 0) {
+        free(t);
+        t = NULL;
+    }
+    if (t != NULL && t->c[h - MDLG_SHA256] == NULL)
+        t->c[h - MDLG_SHA256] = EVP_MD_CTX_new();
+    return t != NULL ? t->c[h - MDLG_SHA256] : NULL;
+}
+
 /* see mdlg/crypto.h */
 mdlg_err mdlg_hash(enum mdlg_hash_alg h, const uint8_t *msg, size_t len,
                    uint8_t out[MDLG_HASH_MAX])
@@ -84,9 +122,12 @@ mdlg_err mdlg_hash(enum mdlg_hash_alg h, const uint8_t *msg, size_t len,
     const EVP_MD *md = mdlg__md(h);
     if (md == NULL || (msg == NULL && len != 0))
         return MDLG_E_USAGE;
-    if (EVP_Digest(msg, len, out, NULL, md, NULL) != 1)
-        return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
-    return MDLG_E_OK;
+    EVP_MD_CTX *ctx = thread_md_ctx(h);
+    int ok = ctx != NULL ? EVP_DigestInit_ex2(ctx, md, NULL) == 1 &&
+                               EVP_DigestUpdate(ctx, msg, len) == 1 &&
+                               EVP_DigestFinal_ex(ctx, out, NULL) == 1
+                         : EVP_Digest(msg, len, out, NULL, md, NULL) == 1;
+    return ok ? MDLG_E_OK : mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
 }
 
 /* see mdlg/crypto.h */

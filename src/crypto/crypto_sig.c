@@ -80,7 +80,7 @@ static mdlg_err verify_failure(int rc)
 }
 
 /*
- * ECDSA: hash with the prefetched EVP_MD (EVP_Digest), then ECDSA_do_verify
+ * ECDSA: hash (mdlg_hash, the prefetched EVP_MD), then ECDSA_do_verify
  * on the digest, which truncates it to the order's bit length as ECDSA
  * requires. The key's EC_KEY form is built on its first verification
  * (mdlg__pkey_ecv), or when it was made from coordinates.
@@ -89,8 +89,8 @@ static mdlg_err ecdsa_verify(const mdlg_pkey *pub, enum mdlg_hash_alg h, const u
                              size_t len, const uint8_t *sig, size_t half)
 {
     uint8_t dgst[MDLG_HASH_MAX];
-    if (EVP_Digest(msg, len, dgst, NULL, mdlg__md(h), NULL) != 1)
-        return mdlg__ossl_fail(MDLG_E_CRYPTO_INTERNAL);
+    if (mdlg_hash(h, msg, len, dgst) != MDLG_E_OK)
+        return MDLG_E_CRYPTO_INTERNAL;
     const struct mdlg__ecv *v = mdlg__pkey_ecv(pub);
     int rc = v != NULL ? mdlg__ecv_verify(v, dgst, mdlg_hash_len(h), sig, half) : -1;
     return rc == 1 ? MDLG_E_OK : verify_failure(rc);

@@ -12,10 +12,15 @@
 
 #include "trust/trust_internal.h"
 
+/*
+ * Through the crypto module's prefetched SHA-256: EVP_sha256() here made
+ * OpenSSL 3.0 fetch the implementation by name on every call (~10k
+ * instructions, as much as hashing a DS certificate), and this runs on every
+ * verification (the chain cache key).
+ */
 bool mdlg__sha256(const uint8_t *p, size_t n, uint8_t out[32])
 {
-    unsigned int len = 0;
-    return EVP_Digest(p, n, out, &len, EVP_sha256(), NULL) == 1 && len == 32;
+    return mdlg_sha256(p, n, out) == MDLG_E_OK;
 }
 
 bool mdlg__cert_sha256(X509 *x, uint8_t out[32])
