@@ -838,6 +838,58 @@ static void test_pem_rejects(void **state)
 }
 
 /* Generated keys survive PEM export/import (private as PKCS#8, public as SPKI). */
+/* Base64 (with padding) of n bytes into out (NUL-terminated). */
+static void base64(const uint8_t *in, size_t n, char *out)
+{
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0) |
+                     (i + 2 < n ? in[i + 2] : 0);
+        out[o++] = abc[v >> 18 & 63];
+        out[o++] = abc[v >> 12 & 63];
+        out[o++] = i + 1 < n ? abc[v >> 6 & 63] : '=';
+        out[o++] = i + 2 < n ? abc[v & 63] : '=';
+    }
+    out[o] = '\0';
+}
+
+/*
+ * A P-256 public key sent as a compressed point (SubjectPublicKeyInfo, as a
+ * certificate may carry it): its ECDSA verification form is built from the
+ * point OpenSSL decoded, so it must verify like the key itself.
+ */
+static void test_compressed_point_key(void **state)
+{
+    (void)state;
+    static const uint8_t spki_head[] = {   /* SPKI, id-ecPublicKey, prime256v1, 33-byte point */
+        0x30, 0x39, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+        0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x22, 0x00,
+    };
+    static const uint8_t msg[] = "compressed";
+    mdlg_pkey *k = generate(MDLG_CRV_P256), *pub = NULL;
+    uint8_t x[32], y[32], der[sizeof spki_head + 33], sig[64];
+    char pem[200] = "-----BEGIN PUBLIC KEY-----\n";
+    size_t siglen;
+    assert_err(mdlg_pkey_get_xy(k, x, y), MDLG_E_OK);
+    memcpy(der, spki_head, sizeof spki_head);
+    der[sizeof spki_head] = (uint8_t)(0x02 | (y[31] & 1));
+    memcpy(der + sizeof spki_head + 1, x, 32);
+    base64(der, sizeof der, pem + strlen(pem));
+    strcat(pem, "\n-----END PUBLIC KEY-----\n");
+    assert_err(mdlg_pkey_from_pem(pem, strlen(pem), &pub), MDLG_E_OK);
+    sign(k, msg, sizeof msg, sig, &siglen);
+    assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64), MDLG_E_OK);
+    sig[40] ^= 1;
+    assert_err(mdlg_sig_verify(pub, MDLG_ALG_ES256, msg, sizeof msg, sig, 64),
+               MDLG_E_COSE_SIGNATURE_INVALID);
+    uint8_t x2[32], y2[32];
+    assert_err(mdlg_pkey_get_xy(pub, x2, y2), MDLG_E_OK);
+    assert_memory_equal(y, y2, 32);   /* decompressed to the same point */
+    mdlg_pkey_free(pub);
+    mdlg_pkey_free(k);
+}
+
 static void test_pem_roundtrip(void **state)
 {
     (void)state;
@@ -1146,6 +1198,7 @@ int main(void)
         cmocka_unit_test(test_pem_pairs),
         cmocka_unit_test(test_pem_rejects),
         cmocka_unit_test(test_pem_roundtrip),
+        cmocka_unit_test(test_compressed_point_key),
         cmocka_unit_test(test_annex_d_keys),
         cmocka_unit_test(test_pkey_ref_and_info),
         cmocka_unit_test(test_hash_known_answers),
