@@ -88,6 +88,16 @@ int mdlg__ecv_verify(const struct mdlg__ecv *v, const uint8_t *dgst, size_t dlen
 }
 
 /* see crypto/crypto_local.h */
+int mdlg__ecv_verify_der(const struct mdlg__ecv *v, const uint8_t *dgst, size_t dlen,
+                         const uint8_t *der, size_t derlen)
+{
+    if (derlen > INT_MAX)
+        return -1;
+    /* What the ECDSA provider calls for X.509: decodes, insists on canonical DER, verifies. */
+    return ECDSA_verify(0, dgst, (int)dlen, der, (int)derlen, (EC_KEY *)v);
+}
+
+/* see crypto/crypto_local.h */
 void mdlg__ecv_free(struct mdlg__ecv *v)
 {
     EC_KEY_free((EC_KEY *)v);

@@ -61,6 +61,13 @@ mdlg_err mdlg__ecv_from_point(enum mdlg_curve crv, const uint8_t *pt, size_t len
 int mdlg__ecv_verify(const struct mdlg__ecv *v, const uint8_t *dgst, size_t dlen,
                      const uint8_t *rs, size_t half);
 
+/*
+ * The same over a DER ECDSA-Sig-Value (as X.509 carries it): OpenSSL's
+ * ECDSA_verify, which also rejects a non-canonical encoding.
+ */
+int mdlg__ecv_verify_der(const struct mdlg__ecv *v, const uint8_t *dgst, size_t dlen,
+                         const uint8_t *der, size_t derlen);
+
 void mdlg__ecv_free(struct mdlg__ecv *v);
 
 /* One supported curve. */

@@ -96,6 +96,21 @@ static mdlg_err ecdsa_verify(const mdlg_pkey *pub, enum mdlg_hash_alg h, const u
     return rc == 1 ? MDLG_E_OK : verify_failure(rc);
 }
 
+/* see crypto/crypto_internal.h */
+int mdlg__ecdsa_verify_der(const mdlg_pkey *k, enum mdlg_hash_alg h, const uint8_t *msg,
+                           size_t len, const uint8_t *der, size_t derlen)
+{
+    uint8_t dgst[MDLG_HASH_MAX];
+    const struct mdlg__ecv *v = k != NULL ? mdlg__pkey_ecv(k) : NULL;
+    int rc = -1;
+    if (msg == NULL && len == 0)
+        msg = g_no_msg;
+    if (v != NULL && msg != NULL && mdlg_hash(h, msg, len, dgst) == MDLG_E_OK)
+        rc = mdlg__ecv_verify_der(v, dgst, mdlg_hash_len(h), der, derlen);
+    ERR_clear_error();
+    return rc;
+}
+
 /* Ed25519 is one-shot over the whole message (EVP_DigestVerify, no digest). */
 static mdlg_err eddsa_verify(EVP_PKEY *k, const uint8_t *msg, size_t len, const uint8_t *sig,
                              size_t siglen)

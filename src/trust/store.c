@@ -16,6 +16,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "crypto/crypto_internal.h"
 #include "trust/trust_internal.h"
 
 mdlg_trust *mdlg_trust_new(void)
@@ -47,6 +48,7 @@ void mdlg_trust_free(mdlg_trust *t)
     for (size_t i = 0; i < t->n; i++) {
         X509_free(t->anchors[i]->cert);
         X509_CRL_free(t->anchors[i]->crl);
+        mdlg_pkey_free(t->anchors[i]->key);
         free(t->anchors[i]);
     }
     free(t->anchors);
@@ -176,6 +178,9 @@ static mdlg_err add_x509(mdlg_trust *t, X509 *x, const char *jurisdiction)
     }
     X509_up_ref(x);
     a->cert = x;
+    EVP_PKEY *pub = X509_get_pubkey(x);
+    a->key = pub != NULL ? mdlg__pkey_wrap(pub) : NULL;   /* wrap takes pub; NULL is fine */
+    ERR_clear_error();
     X509_set_ex_data(x, mdlg__anchor_ex_index(), a);
     t->anchors[t->n++] = a;
     slot_insert(t->slots, t->nslots, a->sha256, t->n);

@@ -12,6 +12,7 @@
 #include <pthread.h>
 
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include "mdlg/trust.h"
 
@@ -75,6 +76,7 @@ struct mdlg_anchor {
     int64_t not_before, not_after;
     struct mdlg_prof iaca;      /* IACA profile findings, computed once */
     X509_CRL *crl;              /* its CRL (signature verified when added), or NULL */
+    mdlg_pkey *key;             /* its public key (for fastverify.c), or NULL */
     int64_t crl_this, crl_next; /* thisUpdate, nextUpdate (INT64_MAX if absent) */
 };
 
@@ -175,6 +177,24 @@ void mdlg__crl_check(const struct mdlg_anchor *a, X509 *ds, int len, int64_t now
 /* CRL status of a cached (unrevoked) entry at `now`. */
 void mdlg__crl_recheck(const struct mdlg_cache_entry *ce, int64_t now,
                        struct mdlg_chain_result *r);
+
+/* Path validation's signature and time step (fastverify.c). */
+struct mdlg__fast_verify {
+    const uint8_t *der;             /* the leaf certificate as received */
+    size_t len;
+    X509_STORE_CTX_verify_fn orig;  /* OpenSSL's own step */
+    bool used;                      /* out: the fast path ran (for tests) */
+};
+/*
+ * Makes X509_verify_cert on ctx (initialised, not yet run) do its signature
+ * and time step through fastverify.c, which gives OpenSSL's outcome for a DS
+ * directly under an anchor at a fraction of the cost and hands every other
+ * chain to OpenSSL's own step. leaf_der must be the bytes the leaf was
+ * parsed from; fv must outlive the verification. False if it could not be
+ * installed (the verification then simply runs as OpenSSL's).
+ */
+bool mdlg__fast_verify_install(X509_STORE_CTX *ctx, struct mdlg__fast_verify *fv,
+                               const uint8_t *leaf_der, size_t leaf_len);
 
 /* X.509 helpers (x509util.c). */
 /* SHA-256 of bytes via OpenSSL; false on failure. */

@@ -154,10 +154,15 @@ static mdlg_err map_verify_error(const mdlg_trust *t, X509_STORE_CTX *ctx, int e
     }
 }
 
-/* RFC 5280 path validation at `now`; on success *out holds the chain. */
-static mdlg_err path_validate(const mdlg_trust *t, X509 *leaf, STACK_OF(X509) *untrusted,
-                              int64_t now, X509_STORE_CTX **out, const char **detail)
+/*
+ * RFC 5280 path validation at `now`; on success *out holds the chain.
+ * leaf_der (the bytes leaf was parsed from, or NULL) enables fastverify.c.
+ */
+static mdlg_err path_validate(const mdlg_trust *t, X509 *leaf, const struct mdlg_bytes *leaf_der,
+                              STACK_OF(X509) *untrusted, int64_t now, X509_STORE_CTX **out,
+                              const char **detail)
 {
+    struct mdlg__fast_verify fv;
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     if (ctx == NULL || !X509_STORE_CTX_init(ctx, t->store, leaf, untrusted)) {
         X509_STORE_CTX_free(ctx);
@@ -165,6 +170,8 @@ static mdlg_err path_validate(const mdlg_trust *t, X509 *leaf, STACK_OF(X509) *u
         return MDLG_E_NO_MEMORY;
     }
     X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)now);
+    if (leaf_der != NULL)
+        (void)mdlg__fast_verify_install(ctx, &fv, leaf_der->ptr, leaf_der->len);
     if (X509_verify_cert(ctx) == 1) {
         *out = ctx;
         return MDLG_E_OK;
@@ -258,7 +265,7 @@ static mdlg_err verify_full(mdlg_trust *t, const struct mdlg_bytes *x5chain, siz
     if (e == MDLG_E_CERT_MALFORMED)
         ce->r.err_detail = "x5chain entry is not a DER X.509 certificate";
     if (e == MDLG_E_OK)
-        e = path_validate(t, ds.x, untrusted, now, &ctx, &ce->r.err_detail);
+        e = path_validate(t, ds.x, &x5chain[0], untrusted, now, &ctx, &ce->r.err_detail);
     if (e == MDLG_E_OK)
         e = after_path(t, &ds, ctx, policy, now, ce);
     X509_STORE_CTX_free(ctx);
@@ -338,7 +345,7 @@ mdlg_err mdlg_trust_verify_signer(mdlg_trust *t, const struct mdlg_bytes *x5chai
     X509_STORE_CTX *ctx = NULL;
     e = leaf == NULL ? MDLG_E_CERT_MALFORMED : parse_untrusted(t, x5chain + 1, n - 1, &untrusted);
     if (e == MDLG_E_OK)
-        e = path_validate(t, leaf, untrusted, now, &ctx, &detail);
+        e = path_validate(t, leaf, NULL, untrusted, now, &ctx, &detail);
     if (e == MDLG_E_OK && !signer_anchor_ok(ctx, anchor_sha256))
         e = MDLG_E_CHAIN_UNTRUSTED;
     EVP_PKEY *pub = e == MDLG_E_OK ? X509_get_pubkey(leaf) : NULL;
