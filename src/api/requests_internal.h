@@ -84,6 +84,15 @@ json_t *rq_redirect_params(const char *doctype, const char *nonce, const json_t 
  */
 char *rq_sign_request(const mdlg_api_snapshot *s, json_t *params);
 
+/*
+ * The request the route's {id} names, at now (malloc'd; free with rq_free),
+ * or NULL after replying 404 NOT_FOUND / 503 STORE_UNAVAILABLE / the store's
+ * error.
+ */
+struct mdlg_request *rq_load(struct mdlg_api_req *r, int64_t now);
+/* Wipes (reader key included) and frees; NULL is fine. */
+void rq_free(struct mdlg_request *req);
+
 /* Request record parsed from req->elements_json (new ref), NULL if it does not parse. */
 json_t *rq_record(const struct mdlg_request *req);
 

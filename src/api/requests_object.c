@@ -7,7 +7,6 @@
  * same parameters as the one returned at creation) and signed again.
  * see requests_internal.h
  */
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -65,18 +64,9 @@ static void reply_object(struct mdlg_api_req *r, const struct mdlg_request *req,
 
 void mdlg_api_get_request_object(struct mdlg_api_req *r)
 {
-    mdlg_store *st = mdlg_api_store(r);
-    struct mdlg_request *req = malloc(sizeof *req);
     int64_t now = time(NULL);
-    mdlg_err e = st == NULL ? MDLG_E_STORE_UNAVAILABLE : req == NULL ? MDLG_E_NO_MEMORY
-               : mdlg_store_request_get(st, r->match.params[0], now, req);
-    if (e == MDLG_E_STORE_NOT_FOUND)
-        mdlg_api_reply_error(r, MDLG_E_NOT_FOUND, "no such request");
-    else if (e != MDLG_E_OK)
-        mdlg_api_reply_error(r, e, "the request store failed");
-    else
-        reply_object(r, req, now);
+    struct mdlg_request *req = rq_load(r, now);
     if (req)
-        mdlg_request_wipe(req);
-    free(req);
+        reply_object(r, req, now);
+    rq_free(req);
 }

@@ -204,29 +204,43 @@ static json_t *stored_verdict(mdlg_store *st, const char *id, int64_t now)
     return v ? v : json_null();
 }
 
-static void get_request(struct mdlg_api_req *r)
+struct mdlg_request *rq_load(struct mdlg_api_req *r, int64_t now)
 {
     mdlg_store *st = mdlg_api_store(r);
     struct mdlg_request *req = malloc(sizeof *req);
-    int64_t now = time(NULL);
-    char exp[21];
     mdlg_err e = st == NULL ? MDLG_E_STORE_UNAVAILABLE : req == NULL ? MDLG_E_NO_MEMORY
                : mdlg_store_request_get(st, r->match.params[0], now, req);
+    if (e == MDLG_E_OK)
+        return req;
     if (e == MDLG_E_STORE_NOT_FOUND)
         mdlg_api_reply_error(r, MDLG_E_NOT_FOUND, "no such request");
-    else if (e != MDLG_E_OK)
+    else
         mdlg_api_reply_error(r, e, "the request store failed");
-    else {
-        mdlg_format_rfc3339(req->expires_at, exp);
-        json_t *v = req->state == MDLG_REQUEST_COMPLETED ? stored_verdict(st, req->id, now)
-                                                         : json_null();
-        mdlg_api_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o}", "id", req->id, "state",
-                                              mdlg_request_state_name(req->state), "expires_at",
-                                              exp, "verdict", v));
-    }
+    rq_free(req);
+    return NULL;
+}
+
+void rq_free(struct mdlg_request *req)
+{
     if (req)
         mdlg_request_wipe(req);
     free(req);
+}
+
+static void get_request(struct mdlg_api_req *r)
+{
+    int64_t now = time(NULL);
+    struct mdlg_request *req = rq_load(r, now);
+    char exp[21];
+    if (req == NULL)
+        return;
+    mdlg_format_rfc3339(req->expires_at, exp);
+    json_t *v = req->state == MDLG_REQUEST_COMPLETED
+                    ? stored_verdict(mdlg_api_store(r), req->id, now) : json_null();
+    mdlg_api_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:o}", "id", req->id, "state",
+                                          mdlg_request_state_name(req->state), "expires_at",
+                                          exp, "verdict", v));
+    rq_free(req);
 }
 
 /* CORS on the response route: the origin the request was created for. */
