@@ -48,6 +48,8 @@ DEB_PKGS += chromium
 DEB_PKGS += libpq-dev postgresql
 # wrk for the HTTP figure of make bench (tests/bench/http.sh)
 DEB_PKGS += wrk
+# the openssl tool: make run renews expiring demo certificates (src/cli/run-demo.sh); tests
+DEB_PKGS += openssl
 
 LIB_SRCS := $(filter-out src/cli/%,$(wildcard src/*/*.c))
 CLI_SRCS := $(wildcard src/cli/*.c)

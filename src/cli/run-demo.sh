@@ -11,7 +11,9 @@
 #   config.json  that IACA as the only trust anchor, the reader key and certificate, and the
 #                SHA-256 of a new random API key (the key itself is printed once and stored
 #                nowhere)
-# Every start: issues a fresh demo presentation (demo/presentation.cbor) with the demo PKI,
+# Every start: makes the demo PKI or reader certificate again when it expires within a day
+# (the Document Signer and the reader certificate last 365 days; the IACA 10 years),
+# issues a fresh demo presentation (demo/presentation.cbor) with the demo PKI,
 # prints the URL and a curl command that verifies it, and runs `mdlgate serve` in the
 # foreground (Ctrl-C drains and stops it).
 set -eu
@@ -41,6 +43,18 @@ if [ ! -f "$D/config.json" ]; then
   "cors_origins": ["http://$LISTEN"]
 }
 EOF
+fi
+# expiring PEM: the certificate is unreadable or expires within a day
+expiring() { ! openssl x509 -checkend 86400 -noout -in "$1" >/dev/null 2>&1; }
+if expiring "$D/demo/pki/ds.pem"; then
+    echo "mdlgate demo: the demo Document Signer expires within a day: making a new demo PKI"
+    rm -rf "$D/demo/pki"
+    "$M" issue -q --pki "$D/demo/pki" --country ZZ --state "" --transcript-hex "$T" \
+        --out "$D/demo/presentation.cbor"
+fi
+if [ -f "$D/demo/reader/reader-auth.pem" ] && expiring "$D/demo/reader/reader-auth.pem"; then
+    echo "mdlgate demo: the demo reader certificate expires within a day: making a new one"
+    "$M" issue reader --out "$D/demo/reader" --dns localhost
 fi
 "$M" issue -q --pki "$D/demo/pki" --transcript-hex "$T" --out "$D/demo/presentation.cbor"
 
