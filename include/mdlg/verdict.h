@@ -22,6 +22,19 @@ struct json_t;
 struct json_t *mdlg_verdict_json(const struct mdlg_result *r);
 
 /*
+ * The verdict as compact JSON text, malloc'd and NUL-terminated (*len, if
+ * not NULL, gets its length): byte for byte
+ * mdlg_json_dump_compact(mdlg_verdict_json(r)), written from r without
+ * building the tree (about a fifth of the instructions; the HTTP API
+ * answers with it). Cases the tree treats unusually (text that is not
+ * UTF-8, repeated element names, element-value maps with non-text keys)
+ * are handed to the tree. NULL on allocation failure. A change to the
+ * verdict's members goes into both writers; test_verdict_text and the
+ * verify fuzzer compare them.
+ */
+char *mdlg_verdict_text(const struct mdlg_result *r, size_t *len);
+
+/*
  * Converts one encoded CBOR value (an element value) to JSON with the same
  * typing rules. Returns NULL if the bytes do not parse.
  */

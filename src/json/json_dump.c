@@ -13,14 +13,7 @@
 #define DUMP_MAX_DEPTH 2048
 #define DUMP_FIRST_CAP 8192
 
-/* A growing output buffer; ok turns false for good on the first failure. */
-struct out {
-    char *p;
-    size_t len, cap;
-    bool ok;
-};
-
-static bool reserve(struct out *o, size_t n)
+static bool reserve(struct mdlg_json_out *o, size_t n)
 {
     if (!o->ok)
         return false;
@@ -37,7 +30,7 @@ static bool reserve(struct out *o, size_t n)
     return true;
 }
 
-static void put(struct out *o, const char *s, size_t n)
+static void put(struct mdlg_json_out *o, const char *s, size_t n)
 {
     if (reserve(o, n)) {
         memcpy(o->p + o->len, s, n);
@@ -45,7 +38,7 @@ static void put(struct out *o, const char *s, size_t n)
     }
 }
 
-static void put_c(struct out *o, char c)
+static void put_c(struct mdlg_json_out *o, char c)
 {
     if (reserve(o, 1))
         o->p[o->len++] = c;
@@ -99,7 +92,7 @@ static size_t utf8_char(const char *s, size_t left)
 }
 
 /* A JSON string in one pass: runs without escapes are copied whole. */
-static void put_string(struct out *o, const char *s, size_t n)
+static void put_string(struct mdlg_json_out *o, const char *s, size_t n)
 {
     size_t run = 0, i = 0;
     put_c(o, '"');
@@ -125,7 +118,7 @@ static void put_string(struct out *o, const char *s, size_t n)
 }
 
 /* jansson's own text for a real (its precision and formatting rules). */
-static void put_real(struct out *o, const json_t *j)
+static void put_real(struct mdlg_json_out *o, const json_t *j)
 {
     char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
     if (text == NULL) {
@@ -136,9 +129,9 @@ static void put_real(struct out *o, const json_t *j)
     free(text);
 }
 
-static void put_value(struct out *o, const json_t *j, int depth);
+static void put_value(struct mdlg_json_out *o, const json_t *j, int depth);
 
-static void put_object(struct out *o, const json_t *j, int depth)
+static void put_object(struct mdlg_json_out *o, const json_t *j, int depth)
 {
     bool first = true;
     put_c(o, '{');
@@ -154,7 +147,7 @@ static void put_object(struct out *o, const json_t *j, int depth)
     put_c(o, '}');
 }
 
-static void put_array(struct out *o, const json_t *j, int depth)
+static void put_array(struct mdlg_json_out *o, const json_t *j, int depth)
 {
     put_c(o, '[');
     for (size_t i = 0; i < json_array_size(j) && o->ok; i++) {
@@ -165,7 +158,7 @@ static void put_array(struct out *o, const json_t *j, int depth)
     put_c(o, ']');
 }
 
-static void put_value(struct out *o, const json_t *j, int depth)
+static void put_value(struct mdlg_json_out *o, const json_t *j, int depth)
 {
     char num[32];
     if (j == NULL || depth > DUMP_MAX_DEPTH) {
@@ -189,14 +182,44 @@ static void put_value(struct out *o, const json_t *j, int depth)
 
 char *mdlg_json_dump_compact(const json_t *j, size_t *len)
 {
-    struct out o = { NULL, 0, 0, true };
+    struct mdlg_json_out o = MDLG_JSON_OUT_INIT;
     put_value(&o, j, 0);
-    if (!o.ok || !reserve(&o, 0)) {
-        free(o.p);
+    return mdlg_json_out_finish(&o, len);
+}
+
+/* ---- the writer, for direct writers such as mdlg_verdict_text ---- */
+
+char *mdlg_json_out_reserve(struct mdlg_json_out *o, size_t n)
+{
+    return reserve(o, n) ? o->p + o->len : NULL;
+}
+
+void mdlg_json_out_raw(struct mdlg_json_out *o, const char *s, size_t n)
+{
+    put(o, s, n);
+}
+
+void mdlg_json_out_string(struct mdlg_json_out *o, const char *s, size_t n)
+{
+    put_string(o, s, n);
+}
+
+void mdlg_json_out_value(struct mdlg_json_out *o, const json_t *j)
+{
+    put_value(o, j, 0);
+}
+
+char *mdlg_json_out_finish(struct mdlg_json_out *o, size_t *len)
+{
+    if (!o->ok || !reserve(o, 0)) {
+        free(o->p);
+        *o = (struct mdlg_json_out)MDLG_JSON_OUT_INIT;
         return NULL;
     }
-    o.p[o.len] = '\0';
+    char *p = o->p;
+    p[o->len] = '\0';
     if (len != NULL)
-        *len = o.len;
-    return o.p;
+        *len = o->len;
+    *o = (struct mdlg_json_out)MDLG_JSON_OUT_INIT;
+    return p;
 }

@@ -12,7 +12,9 @@
 #include "mdlg/cbor.h"
 #include "mdlg/coverage.h"
 #include "mdlg/coverage_json.h"
+#include "mdlg/json_dump.h"
 #include "mdlg/verdict.h"
+#include "verdict_internal.h"
 
 #define VALUE_STACK_ITEMS 256u
 
@@ -62,7 +64,6 @@ static json_t *hex_string(const uint8_t *p, size_t n)
     return json_string(s);
 }
 
-static json_t *item_json(const struct mdlg_cbor_doc *d, uint32_t i);
 
 static json_t *string_json(const struct mdlg_cbor_doc *d, uint32_t i)
 {
@@ -111,13 +112,13 @@ static json_t *container_json(const struct mdlg_cbor_doc *d, uint32_t i)
     json_t *j = map ? json_object() : json_array();
     for (uint32_t c = mdlg_cbor_first(d, i); j && c != MDLG_CBOR_NONE; c = mdlg_cbor_next(d, i, c)) {
         if (!map) {
-            json_array_append_new(j, item_json(d, c));
+            json_array_append_new(j, mdlg__cbor_item_json(d, c));
             continue;
         }
         uint32_t v = mdlg_cbor_next(d, i, c);
         char *key = key_string(d, c);
         if (key)
-            json_object_set_new(j, key, item_json(d, v));
+            json_object_set_new(j, key, mdlg__cbor_item_json(d, v));
         free(key);
         c = v;
     }
@@ -131,7 +132,7 @@ static json_t *simple_json(const struct mdlg_cbor_item *it)
     return json_null();
 }
 
-static json_t *item_json(const struct mdlg_cbor_doc *d, uint32_t i)
+json_t *mdlg__cbor_item_json(const struct mdlg_cbor_doc *d, uint32_t i)
 {
     const struct mdlg_cbor_item *it = &d->items[i];
     int64_t v;
@@ -148,7 +149,7 @@ static json_t *item_json(const struct mdlg_cbor_doc *d, uint32_t i)
     case MDLG_CBOR_MAP:
         return container_json(d, i);
     case MDLG_CBOR_TAG:     /* tdate (0), full-date (1004), epoch (1), ...: the tagged value */
-        return item_json(d, i + 1);
+        return mdlg__cbor_item_json(d, i + 1);
     case MDLG_CBOR_FLOAT:
         return json_real(it->v.f);
     default:
@@ -169,7 +170,7 @@ json_t *mdlg_cbor_value_json(struct mdlg_bytes value)
             return NULL;
     }
     if (mdlg_cbor_parse(&d, value.ptr, value.len, items, cap, NULL) == MDLG_E_OK)
-        j = item_json(&d, 0);
+        j = mdlg__cbor_item_json(&d, 0);
     if (items != stack_items)
         free(items);
     return j;
@@ -214,7 +215,7 @@ static json_t *checks_json(const struct mdlg_doc_result *r)
     return a;
 }
 
-static json_t *elements_json(const struct mdlg_doc_result *r)
+json_t *mdlg__verdict_elements_json(const struct mdlg_doc_result *r)
 {
     json_t *o = json_object();
     for (size_t i = 0; o && i < r->n_elements; i++) {
@@ -312,6 +313,8 @@ static json_t *revocation_json(const struct mdlg_doc_result *r)
 static pthread_once_t cov_once = PTHREAD_ONCE_INIT;
 static const struct mdlg_coverage *cov_table;
 static json_t **cov_json;
+static char **cov_text;        /* the compact text of each, for mdlg_verdict_text */
+static size_t *cov_text_len;
 
 /* Members a verdict carries; the full entry (notes, sources) is GET /v1/coverage/{code}. */
 static const char *const cov_brief_keys[] = {
@@ -338,10 +341,42 @@ static void cov_build(void)
         return;
     size_t n = mdlg_coverage_count(t);
     json_t **a = calloc(n ? n : 1, sizeof *a);
-    for (size_t i = 0; a && i < n; i++)
+    char **text = calloc(n ? n : 1, sizeof *text);
+    size_t *len = calloc(n ? n : 1, sizeof *len);
+    for (size_t i = 0; a && i < n; i++) {
         a[i] = coverage_brief(mdlg_coverage_at(t, i));
+        if (text && len && a[i])
+            text[i] = mdlg_json_dump_compact(a[i], &len[i]);
+    }
     cov_json = a;
+    cov_text = text && len ? text : NULL;
+    cov_text_len = text && len ? len : NULL;
     cov_table = a ? t : NULL;
+}
+
+/* Index of jurisdiction in the table; -1: its coverage is null (not a US code, not found). */
+static long coverage_index(const char *jurisdiction)
+{
+    pthread_once(&cov_once, cov_build);
+    if (cov_table == NULL || strncmp(jurisdiction, "US-", 3) != 0)
+        return -1;
+    for (size_t i = 0; i < mdlg_coverage_count(cov_table); i++)
+        if (strcmp(mdlg_coverage_at(cov_table, i)->code, jurisdiction) == 0)
+            return (long)i;
+    return -1;
+}
+
+const char *mdlg__verdict_coverage_text(const char *jurisdiction, size_t *len)
+{
+    long i = coverage_index(jurisdiction);
+    if (i < 0) {
+        *len = 4;
+        return "null";
+    }
+    if (cov_text == NULL || cov_text[i] == NULL)
+        return NULL;
+    *len = cov_text_len[i];
+    return cov_text[i];
 }
 
 /*
@@ -351,13 +386,10 @@ static void cov_build(void)
  */
 static json_t *coverage_json(const char *jurisdiction)
 {
-    pthread_once(&cov_once, cov_build);
-    if (cov_table == NULL || strncmp(jurisdiction, "US-", 3) != 0)
+    long i = coverage_index(jurisdiction);
+    if (i < 0)
         return json_null();
-    for (size_t i = 0; i < mdlg_coverage_count(cov_table); i++)
-        if (strcmp(mdlg_coverage_at(cov_table, i)->code, jurisdiction) == 0)
-            return cov_json[i] ? json_incref(cov_json[i]) : NULL;
-    return json_null();
+    return cov_json[i] ? json_incref(cov_json[i]) : NULL;
 }
 
 static json_t *doc_json(const struct mdlg_doc_result *r)
@@ -367,7 +399,7 @@ static json_t *doc_json(const struct mdlg_doc_result *r)
         "jurisdiction", r->chain.jurisdiction[0] ? json_string(r->chain.jurisdiction) : json_null(),
         "issuer", issuer_json(&r->chain), "validity", validity_json(r),
         "device_auth", device_auth_name(r->device_auth), "checks", checks_json(r),
-        "errors", errors_json(r->errors, r->n_errors), "elements", elements_json(r),
+        "errors", errors_json(r->errors, r->n_errors), "elements", mdlg__verdict_elements_json(r),
         "leniencies", leniencies_json(r->leniencies));
     if (o)
         json_object_set_new(o, "revocation", revocation_json(r));
