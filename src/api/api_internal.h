@@ -166,6 +166,8 @@ bool mdlg_api_content_type_is(const struct mdlg_api_req *r, const char *type);
  * fd) also on failure. Only the first reply of a request counts.
  */
 void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, struct json_t *body);
+/* JSON text already written (malloc'd, len bytes); NULL: 503 NO_MEMORY. */
+void mdlg_api_reply_json_text(struct mdlg_api_req *r, unsigned status, char *text, size_t len);
 void mdlg_api_reply_error(struct mdlg_api_req *r, mdlg_err code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void mdlg_api_reply_buf(struct mdlg_api_req *r, unsigned status, const char *content_type,
@@ -223,6 +225,20 @@ void mdlg_api_metrics_connections(int delta);
 void mdlg_api_metrics_reload(bool ok);
 /* Prometheus text exposition (malloc'd, NUL-terminated); NULL on allocation failure. */
 char *mdlg_api_metrics_render(size_t anchors, long in_flight, size_t *len);
+
+/* ---- the log on stderr (reqlog.c) ---- */
+
+/*
+ * Adds one whole line (n bytes, ending in '\n') to the log buffer; `now`
+ * writes the buffer out at once (events). Lines never interleave.
+ */
+void mdlg_api_log_line(const char *line, size_t n, bool now);
+/* Writes out what is buffered (the last request in flight completed). */
+void mdlg_api_log_flush(void);
+/* The flusher thread (lines at most 100 ms in the buffer): each server starts and stops it. */
+void mdlg_api_log_start(void);
+/* Stops it when the last server stops, and writes out everything. */
+void mdlg_api_log_stop(void);
 
 /* ---- small helpers (util.c) ---- */
 

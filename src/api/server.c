@@ -38,6 +38,7 @@ struct mdlg_api_server {
     pthread_mutex_t lock;          /* guards snap */
     mdlg_api_snapshot *snap;
     atomic_long in_flight;
+    bool log_started;              /* mdlg_api_log_start was called (stop calls log_stop) */
     uint16_t port;
     mdlg_store *store;             /* NULL if it could not be opened (readiness says so) */
     struct mdlg_api_services svc;  /* borrowed; fixed before the daemon starts */
@@ -202,12 +203,8 @@ void mdlg_api_reply_static(struct mdlg_api_req *r, unsigned status, const char *
     queue(r, status, resp, content_type, true);
 }
 
-/* Compact text as json_dumps writes it, by mdlg_json_dump_compact (several times faster). */
-void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, json_t *body)
+void mdlg_api_reply_json_text(struct mdlg_api_req *r, unsigned status, char *text, size_t len)
 {
-    size_t len = 0;
-    char *text = body ? mdlg_json_dump_compact(body, &len) : NULL;
-    json_decref(body);
     if (text == NULL) {
         static const char oom[] = "{\"error\":\"NO_MEMORY\",\"detail\":\"out of memory\"}";
         queue(r, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -216,6 +213,15 @@ void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, json_t *body)
         return;
     }
     mdlg_api_reply_buf(r, status, "application/json", text, len);
+}
+
+/* Compact text as json_dumps writes it, by mdlg_json_dump_compact (several times faster). */
+void mdlg_api_reply_json(struct mdlg_api_req *r, unsigned status, json_t *body)
+{
+    size_t len = 0;
+    char *text = body ? mdlg_json_dump_compact(body, &len) : NULL;
+    json_decref(body);
+    mdlg_api_reply_json_text(r, status, text, len);
 }
 
 void mdlg_api_reply_error(struct mdlg_api_req *r, mdlg_err code, const char *fmt, ...)
@@ -403,27 +409,41 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
     return MHD_YES;
 }
 
-static void log_request(const struct mdlg_api_req *r, double ms, bool aborted)
+/* "2026-01-01T00:00:00" of the second `sec`, formatted once per second and thread. */
+static const char *log_second(time_t sec)
 {
-    char line[512], ts[32], verdict[96] = "", error[96] = "";
+    static __thread time_t last = -1;
+    static __thread char text[32];
+    if (sec != last) {
+        struct tm tm;
+        gmtime_r(&sec, &tm);
+        strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &tm);
+        last = sec;
+    }
+    return text;
+}
+
+/* One JSON line per request: route pattern, status, latency, verdict or error code. */
+static void log_request(const struct mdlg_api_req *r, int64_t latency_ns, bool aborted)
+{
+    char line[512], verdict[96] = "", error[96] = "";
     struct timespec now;
-    struct tm tm;
+    long long us = (long long)((latency_ns + 500) / 1000);
     clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
     if (r->verdict)
         snprintf(verdict, sizeof verdict, ",\"verdict\":\"%s\"", r->verdict);
     if (r->error)
         snprintf(error, sizeof error, ",\"error\":\"%s\"", r->error);
     int n = snprintf(line, sizeof line,
                      "{\"time\":\"%s.%03ldZ\",\"method\":\"%s\",\"route\":\"%s\",\"status\":%u,"
-                     "\"latency_ms\":%.3f%s%s%s}\n",
-                     ts, now.tv_nsec / 1000000, r->method,
+                     "\"latency_ms\":%lld.%03lld%s%s%s}\n",
+                     log_second(now.tv_sec), now.tv_nsec / 1000000, r->method,
                      r->match.pattern_index >= 0 ? mdlg_api_pattern_at((size_t)r->match.pattern_index)
                                                  : "unmatched",
-                     r->status, ms, verdict, error, aborted ? ",\"aborted\":true" : "");
-    if (n > 0 && (size_t)n < sizeof line && write(STDERR_FILENO, line, (size_t)n) < 0)
-        return;
+                     r->status, us / 1000, us % 1000, verdict, error,
+                     aborted ? ",\"aborted\":true" : "");
+    if (n > 0 && (size_t)n < sizeof line)
+        mdlg_api_log_line(line, (size_t)n, false);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -434,16 +454,17 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)c;
     if (r == NULL)
         return;
-    double ms = (double)(mdlg_api_now_ns() - r->t_start_ns) / 1e6;
+    int64_t latency_ns = mdlg_api_now_ns() - r->t_start_ns;
     bool aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK;
     mdlg_api_metrics_request(r->match.pattern_index, r->method, r->status);
     if (r->snap->cfg.log_requests)
-        log_request(r, ms, aborted);
+        log_request(r, latency_ns, aborted);
     mdlg_api_snapshot_release(r->snap);
     free(r->body);
     free(r);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->in_flight, 1);
+    if (atomic_fetch_sub(&s->in_flight, 1) == 1)
+        mdlg_api_log_flush();   /* the last one in flight: nothing waits in the log buffer */
 }
 
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
@@ -464,17 +485,20 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- daemon ---- */
 
+/* Events go through the request log's buffer (so lines keep their order) and out at once. */
 void mdlg_api_log_event(const char *event, const char *detail)
 {
     json_t *j = json_pack("{s:s, s:s}", "event", event, "detail", detail ? detail : "");
-    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL, *line = NULL;
     char ts[32];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    if (text)
-        fprintf(stderr, "{\"time\":\"%s\",%s\n", ts, text + 1);
+    int n = text ? asprintf(&line, "{\"time\":\"%s\",%s\n", ts, text + 1) : -1;
+    if (n > 0)
+        mdlg_api_log_line(line, (size_t)n, true);
+    free(line);
     free(text);
     json_decref(j);
 }
@@ -564,6 +588,8 @@ mdlg_err mdlg_api_server_start_with(mdlg_api_snapshot *snap, const struct mdlg_a
         s->store = NULL;
         mdlg_api_log_event("store_unavailable", serr);
     }
+    mdlg_api_log_start();
+    s->log_started = true;
     if ((s->d = start_daemon(s, c, &ss)) == NULL) {
         snprintf(errbuf, errlen, "cannot listen on %s: %s", c->listen, strerror(errno));
         mdlg_api_server_stop(s);
@@ -615,6 +641,8 @@ void mdlg_api_server_stop(mdlg_api_server *s)
         return;
     if (s->d)
         MHD_stop_daemon(s->d);
+    if (s->log_started)
+        mdlg_api_log_stop();   /* after the workers: every request's line is written */
     mdlg_store_close(s->store);
     mdlg_api_snapshot_release(s->snap);
     pthread_mutex_destroy(&s->lock);

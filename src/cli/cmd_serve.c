@@ -63,7 +63,7 @@ static const char serve_help[] =
 "  \"clock_skew\": 0                  seconds tolerated on MSO validity\n"
 "  \"revocation\": \"fail-open\"        or \"fail-closed\" (as --revocation)\n"
 "  \"max_body\": 1048576              request body limit in bytes (larger: 413)\n"
-"  \"connection_memory_limit\": 65536 per-connection buffer (headers) in bytes\n"
+"  \"connection_memory_limit\": 36864 per-connection buffer (headers) in bytes\n"
 "  \"threads\": 0                     worker threads (0: one per core)\n"
 "  \"connection_limit\": 1024         open connections in total\n"
 "  \"per_ip_connection_limit\": 64    open connections per client address (0: no limit)\n"
