@@ -46,8 +46,9 @@ DEB_PKGS += libidn2-dev libicu-dev libpsl-dev
 DEB_PKGS += chromium
 # libpq for the PostgreSQL store; the server for the tests (tests/support/with-postgres.sh).
 DEB_PKGS += libpq-dev postgresql
-# wrk for the HTTP figure of make bench (tests/bench/http.sh)
-DEB_PKGS += wrk
+# wrk for the HTTP figure of make bench (tests/bench/http.sh); valgrind for its instruction
+# counts per request (callgrind)
+DEB_PKGS += wrk valgrind
 # the openssl tool: make run renews expiring demo certificates (src/cli/run-demo.sh); tests
 DEB_PKGS += openssl
 

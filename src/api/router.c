@@ -115,7 +115,6 @@ void mdlg_api_route_match(const char *method, const char *path, struct mdlg_api_
     for (size_t i = 0; i < g_n_routes; i++) {
         bool same = strcmp(g_routes[i]->method, method) == 0 ||
                     (strcmp(method, "HEAD") == 0 && strcmp(g_routes[i]->method, "GET") == 0);
-        memset(&tmp, 0, sizeof tmp);
         if (((g_routes[i]->flags & MDLG_ROUTE_PREFIX) && (!same || m->pattern_index >= 0)) ||
             !path_match(g_routes[i], path, &tmp))
             continue;
@@ -125,7 +124,7 @@ void mdlg_api_route_match(const char *method, const char *path, struct mdlg_api_
             m->route = g_routes[i];
             m->route_index = (int)i;
             m->pattern_index = g_route_pattern[i];
-            memcpy(m->params, tmp.params, sizeof tmp.params);
+            memcpy(m->params, tmp.params, tmp.n_params * sizeof tmp.params[0]);
             m->n_params = tmp.n_params;
         }
         allow_add(m, g_routes[i]->method);

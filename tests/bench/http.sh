@@ -19,14 +19,19 @@
 #     the achieved rate is printed beside it. Latency is wrk's own (request sent -> answer
 #     complete); pacing below saturation keeps queueing visible, but coordinated omission is
 #     not corrected as wrk2 would;
+#   - instructions per request (callgrind; when valgrind is installed): mdlgate serve with one
+#     worker under callgrind, curl sending 20 and then 20 + N requests on one keep-alive
+#     connection in two runs; the difference / N, in total and in mdlg_verify. Unlike the
+#     rates and CPU times it does not move with the machine's load, but it counts user space
+#     only (not the kernel's TCP work) and no cache effects;
 #   - target (issue 3): HTTP maximum >= 60% of the in-process cached rate times the cores
 #     (the service reuses DS chain results), and p99 < 5 ms at half the maximum rate.
 #     Reported as met or not met; only a broken run (server down, a wrong answer, a socket
 #     error) makes this script fail.
 # Environment: BENCH_SECONDS (in-process, per figure; 3), BENCH_HTTP_SECONDS (per wrk run; 5),
 # BENCH_ONE_SECONDS (the one-connection run; 2), BENCH_CONNECTIONS, BENCH_PACE_MS,
-# BENCH_ANCHORS (filler anchors of mdlgate bench; 10000), BENCH_JSON (where to write every
-# figure as JSON; BUILD/bench.json).
+# BENCH_ANCHORS (filler anchors of mdlgate bench; 10000), BENCH_CALLGRIND_REQUESTS (N above;
+# 200, 0 skips it), BENCH_JSON (where to write every figure as JSON; BUILD/bench.json).
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=${1:-build}
@@ -138,7 +143,49 @@ RC=$?
 echo "mdlgate serve (pid $SERVER) stopped (SIGTERM, exit 0)"
 SERVER=
 
-# --- 4. report ---
+# --- 4. instructions per request (callgrind): a figure the machine's load does not move ---
+# serve under callgrind with one worker thread; curl sends CG_BASE, then (a second run)
+# CG_BASE + CG_N POSTs on one keep-alive connection; the difference of the two runs' totals,
+# divided by CG_N, is one request without the start-up; the same for mdlg_verify (inclusive).
+# User space only: the kernel's TCP work is not counted.
+CG_N=${BENCH_CALLGRIND_REQUESTS:-200}
+CG_BASE=20
+cg_run() { # N OUT: total instructions and mdlg_verify's (inclusive) of a run of N requests
+    local n=$1 out=$2 url= i args=()
+    env MDLGATE_API_KEYS="$KEY" MDLGATE_DATA_DIR="$TMP/var-cg" MDLGATE_THREADS=1 \
+        valgrind --tool=callgrind --callgrind-out-file="$out" \
+        "$M" serve --listen 127.0.0.1:0 --config "$TMP/config.json" >"$TMP/cg.out" 2>"$TMP/cg.log" &
+    SERVER=$!
+    for _ in $(seq 600); do
+        url=$(sed -n 's|^mdlgate serve: listening on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$TMP/cg.out")
+        [ -n "$url" ] && break
+        kill -0 "$SERVER" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$url" ] || die "server under callgrind did not start: $(tail -3 "$TMP/cg.log")"
+    for ((i = 0; i < n; i++)); do args+=("$url/v1/verify?transcript_hex=$TH"); done
+    curl -s --max-time 300 -H "Authorization: Bearer $KEY" -H "Content-Type: application/cbor" \
+        --data-binary @"$TMP/standard.cbor" "${args[@]}" >"$TMP/cg.body"
+    [ "$(grep -o '{"valid":true' "$TMP/cg.body" | wc -l)" = "$n" ] ||
+        die "callgrind run: not $n valid answers"
+    kill -TERM "$SERVER" 2>/dev/null
+    wait "$SERVER" || die "mdlgate serve under callgrind exited $? on SIGTERM"
+    SERVER=
+    callgrind_annotate --inclusive=yes --threshold=100 "$out" 2>/dev/null | awk '
+        / PROGRAM TOTALS/ { gsub(",", "", $1); t = $1 }
+        /:mdlg_verify \[/ { gsub(",", "", $1); v = $1 }
+        END { print t + 0, v + 0 }'
+}
+if [ "$CG_N" -gt 0 ] && command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
+    echo "== instructions per request: mdlgate serve under callgrind ($CG_BASE and $((CG_BASE + CG_N)) requests)"
+    read -r T1 V1 < <(cg_run "$CG_BASE" "$TMP/cg1.out")
+    read -r T2 V2 < <(cg_run $((CG_BASE + CG_N)) "$TMP/cg2.out")
+    echo "{\"n\": $CG_N, \"total\": $((T2 - T1)), \"verify\": $((V2 - V1))}" >"$TMP/cg.json"
+else
+    echo "== instructions per request: skipped (valgrind not installed, or BENCH_CALLGRIND_REQUESTS=0)"
+fi
+
+# --- 5. report ---
 python3 - "$TMP" "$OUT" <<PY
 import json, sys
 tmp, out = sys.argv[1], sys.argv[2]
@@ -184,6 +231,19 @@ target (issue 3):
   p99 < 5 ms at half the maximum rate: {ms(half['p99_us']):.2f} ms -> {'met' if half['p99_us'] < 5000 else 'NOT met'}
 load average before the HTTP runs / after: $LOAD_BEFORE / $LOAD_AFTER (other work on the machine skews every figure)
 """.rstrip())
+cg = None
+try:
+    cg = json.load(open(f"{tmp}/cg.json"))
+except OSError:
+    pass
+if cg and cg["n"] > 0:
+    tot, ver = cg["total"] / cg["n"], cg["verify"] / cg["n"]
+    print(f"""instructions per request (callgrind: mdlgate serve with 1 worker thread, curl on one keep-alive
+connection, runs of {$CG_BASE} and {$CG_BASE} + {cg['n']} requests, difference / {cg['n']}; user space only):
+  {tot / 1e6:.3f}M per POST /v1/verify, of which mdlg_verify {ver / 1e6:.3f}M: HTTP adds {(tot - ver) / 1e3:.0f}k""")
+    inp.update({"http_callgrind_requests": cg["n"], "http_callgrind_instr_per_req": round(tot),
+                "http_callgrind_verify_instr_per_req": round(ver),
+                "http_callgrind_http_instr_per_req": round(tot - ver)})
 inp.update({"http_cores": cores, "http_connections_max": $CONNS,
             "http_max_req_per_sec": round(mx["rate"]), "http_max_p50_ms": ms(mx["p50_us"]),
             "http_max_p99_ms": ms(mx["p99_us"]), "http_one_conn_req_per_sec": round(one["rate"]),
