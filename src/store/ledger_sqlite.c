@@ -164,7 +164,8 @@ static void lq_close(void *impl)
     struct lq_store *st = impl;
     if (st == NULL)
         return;
-    if (mdlg__pool_owned(&st->pool)) {
+    if (mdlg__pool_owned(&st->pool)) {   /* (a forked child has neither thread nor conns) */
+        mdlg__lq_ckpt_stop(&st->ckpt);   /* before the connections: the last close checkpoints */
         for (unsigned i = 0; i < st->n; i++) {
             for (int j = 0; j < LQ_COUNT; j++)
                 sqlite3_finalize(st->conns[i].stmt[j]);
@@ -272,6 +273,10 @@ mdlg_err mdlg__ledger_sqlite_open(const char *path, const struct mdlg_ledger_opt
     }
     if (err == MDLG_E_OK)   /* the index now, so that the first screening does not wait for it */
         err = mdlg__lq_index_catch_up(&st->conns[0], &st->index);
+    if (err == MDLG_E_OK)
+        err = mdlg__lq_ckpt_start(&st->ckpt, path, opt->busy_timeout_ms);
+    for (unsigned i = 0; err == MDLG_E_OK && i < st->n; i++)
+        mdlg__lq_ckpt_hook(&st->ckpt, st->conns[i].db);
     if (err != MDLG_E_OK) {
         lq_close(st);
         return err;

@@ -5,6 +5,7 @@
  * ledger_sqlite_ops.c  record, get, clusters, purge (struct mdlg__ledger_ops)
  * ledger_sqlite_index.c  the in-memory key index over the append-only ledger_rows
  * ledger_sqlite_clusters.c  the largest clusters, from that index
+ * ledger_sqlite_ckpt.c  WAL checkpoints on a thread of their own
  */
 #ifndef MDLG_LEDGER_SQLITE_H
 #define MDLG_LEDGER_SQLITE_H
@@ -57,8 +58,19 @@ struct lq_index {
     bool stale;                /* rebuild before the next use */
 };
 
+/* The checkpointer thread (ledger_sqlite_ckpt.c). */
+struct lq_ckpt {
+    sqlite3 *db;                 /* its own connection (synchronous=FULL) */
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool want, stop, running;
+    unsigned step;               /* WAL pages / LQ_CKPT_PAGES at the last commit */
+};
+
 struct lq_store {
     pthread_mutex_t write_mu;    /* one record/purge of this handle at a time; guards index */
+    struct lq_ckpt ckpt;
     struct lq_index index;
     struct mdlg__pool pool;      /* lends out conns (store/pool.h, as the store's) */
     unsigned n;                  /* connections opened */
@@ -113,6 +125,16 @@ void mdlg__lq_scratch_free(struct lq_scratch *sc);
 mdlg_err mdlg__lq_clusters_top(struct lq_conn *c, struct lq_store *ls, int64_t now,
                                uint16_t type, uint32_t min_claims,
                                struct mdlg_ledger_cluster *out, size_t cap, size_t *n);
+
+/*
+ * Starts the checkpointer on its own connection to `path`; then
+ * mdlg__lq_ckpt_hook() hands it each write connection's checkpoints.
+ * mdlg__lq_ckpt_stop() joins it and closes its connection (also after a
+ * failed or no start: a zeroed lq_ckpt is stopped).
+ */
+mdlg_err mdlg__lq_ckpt_start(struct lq_ckpt *k, const char *path, unsigned busy_ms);
+void mdlg__lq_ckpt_hook(struct lq_ckpt *k, sqlite3 *db);
+void mdlg__lq_ckpt_stop(struct lq_ckpt *k);
 
 mdlg_err mdlg__lq_acquire(struct lq_store *st, struct lq_conn **out);
 void mdlg__lq_release(struct lq_store *st, struct lq_conn *c);

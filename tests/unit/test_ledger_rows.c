@@ -8,7 +8,8 @@
  * their definitions, a large cluster reports its 10 newest ids, and the ids
  * sort by creation time. A ledger of schema 2 (keys clustered by hash) is
  * migrated with its rows. An entry with 40 keys (several multi-row INSERTs)
- * is found under each key, also after a purge emptied the table. Group commit: threads sharing one handle are
+ * is found under each key, also after a purge emptied the table. The WAL stays
+ * bounded while checkpoints run on the ledger's thread. Group commit: threads sharing one handle are
  * recorded in shared transactions yet each sees every earlier screening
  * (counts exactly 1..N), and one caller whose decide fails gets its error
  * while the others of its group are stored.
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -275,6 +277,57 @@ static void test_many_keys_one_entry(void **state)
     }
 }
 
+/* decide with a result of 16 KB: the WAL grows by about 5 pages per entry. */
+static mdlg_err decide_big(void *arg, struct mdlg_ledger_entry *e,
+                           const struct mdlg_ledger_stats *s)
+{
+    (void)arg, (void)s;
+    e->result = malloc(16384);
+    if (e->result == NULL)
+        return MDLG_E_NO_MEMORY;
+    memset(e->result, 'x', 16383);
+    e->result[16383] = '\0';
+    return MDLG_E_OK;
+}
+
+/*
+ * Checkpoints run on the ledger's own thread, and a commit that finds 4000
+ * pages in the WAL checkpoints itself: 400 batches writing about 80 MB leave
+ * the WAL below 24 MB after every commit (without checkpoints it would grow
+ * to the whole 80 MB), and the last entry is found from the other handle.
+ */
+static void test_wal_bounded(void **state)
+{
+    struct fx *f = *state;
+    char wal[128], cid[20][32];
+    struct stat sb;
+    off_t most = 0;
+    snprintf(wal, sizeof wal, "%s-wal", f->db);
+    for (int b = 0; b < 400; b++) {
+        struct mdlg_ledger_key k[20];
+        struct mdlg_ledger_entry e[20];
+        for (int i = 0; i < 20; i++) {
+            uint32_t n = (uint32_t)(b * 20 + i);   /* a key of its own: no cluster to read */
+            k[i] = key(16, (uint8_t)i, 0, "", T0);
+            memcpy(k[i].hash, &n, sizeof n);
+            e[i] = (struct mdlg_ledger_entry){ .claim_id = claim_id(cid[i]), .created_at = T0,
+                                               .expires_at = T0 + DAY, .keys = &k[i],
+                                               .n_keys = 1 };
+        }
+        assert_int_equal(mdlg_ledger_record(f->a, e, 20, decide_big, NULL), MDLG_E_OK);
+        for (int i = 0; i < 20; i++)
+            free(e[i].result);
+        assert_int_equal(stat(wal, &sb), 0);
+        most = sb.st_size > most ? sb.st_size : most;
+    }
+    print_message("largest WAL: %lld bytes\n", (long long)most);
+    assert_true(most < 24 * 1024 * 1024);
+    struct mdlg_ledger_key last = key(16, 99, 0, "", T0);
+    uint32_t n = 400 * 20 - 1;
+    memcpy(last.hash, &n, sizeof n);
+    assert_int_equal(rec(f->b, last, T0, NULL).claims, 2);   /* the last entry is there */
+}
+
 /* Group commit: THREADS threads x PER calls on handle a, one key; thread 0 fails every call. */
 #define THREADS 8
 #define PER 25
@@ -374,6 +427,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_purge_then_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_cluster_newest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_keys_one_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_from_clustered, setup, teardown),
     };
