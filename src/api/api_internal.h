@@ -223,8 +223,13 @@ void mdlg_api_metrics_request(int pattern_index, const char *method, unsigned st
 void mdlg_api_metrics_verify(double ms, bool valid, const mdlg_err *codes, size_t n);
 void mdlg_api_metrics_connections(int delta);
 void mdlg_api_metrics_reload(bool ok);
-/* Prometheus text exposition (malloc'd, NUL-terminated); NULL on allocation failure. */
-char *mdlg_api_metrics_render(size_t anchors, long in_flight, size_t *len);
+/*
+ * Prometheus text exposition (malloc'd, NUL-terminated); NULL on allocation
+ * failure. reader_not_after: the reader certificate's notAfter (Unix time),
+ * 0 when the service has none.
+ */
+char *mdlg_api_metrics_render(size_t anchors, long in_flight, int64_t reader_not_after,
+                              size_t *len);
 
 /* ---- the log on stderr (reqlog.c) ---- */
 

@@ -170,7 +170,8 @@ static void render_verdicts(struct out *o)
     }
 }
 
-char *mdlg_api_metrics_render(size_t anchors, long in_flight, size_t *len)
+char *mdlg_api_metrics_render(size_t anchors, long in_flight, int64_t reader_not_after,
+                              size_t *len)
 {
     struct out o = { .cap = 4096 };
     if ((o.buf = malloc(o.cap)) == NULL)
@@ -186,6 +187,12 @@ char *mdlg_api_metrics_render(size_t anchors, long in_flight, size_t *len)
             "mdlgate_http_requests_in_flight %ld\n", in_flight);
     put(&o, "# HELP mdlgate_trust_anchors Trust anchors in the current snapshot.\n"
             "# TYPE mdlgate_trust_anchors gauge\nmdlgate_trust_anchors %zu\n", anchors);
+    if (reader_not_after != 0)   /* alert on it: signed requests stop when it passes */
+        put(&o, "# HELP mdlgate_reader_cert_expiry_timestamp_seconds When the reader "
+                "certificate (reader_cert_file) expires, Unix time.\n"
+                "# TYPE mdlgate_reader_cert_expiry_timestamp_seconds gauge\n"
+                "mdlgate_reader_cert_expiry_timestamp_seconds %lld\n",
+            (long long)reader_not_after);
     put(&o, "# HELP mdlgate_config_reloads_total Configuration reloads (SIGHUP or a new trust generation) by outcome.\n"
             "# TYPE mdlgate_config_reloads_total counter\n"
             "mdlgate_config_reloads_total{result=\"ok\"} %lu\n"

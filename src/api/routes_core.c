@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api_internal.h"
+#include "mdlg/reader.h"
 #include "mdlg/store.h"
 
 /* ---- readiness: every check must pass ---- */
@@ -65,7 +66,8 @@ static void get_metrics(struct mdlg_api_req *r)
 {
     size_t len = 0;
     char *text = mdlg_api_metrics_render(mdlg_trust_count(r->snap->trust),
-                                         mdlg_api_server_in_flight(r->srv), &len);
+                                         mdlg_api_server_in_flight(r->srv),
+                                         r->snap->reader ? r->snap->reader->not_after : 0, &len);
     if (text == NULL) {
         mdlg_api_reply_error(r, MDLG_E_NO_MEMORY, "out of memory");
         return;

@@ -4,7 +4,7 @@
 # window), and when the certificate expires while the service runs, POST /v1/requests for a
 # signed protocol answers 503 READER_CERT_INVALID instead of requests no wallet would accept,
 # while openid4vp-v1-unsigned still works. A renewed certificate and SIGHUP bring it back.
-# The answers are checked against web/openapi.yaml.
+# /metrics reports the certificate's expiry. The answers are checked against web/openapi.yaml.
 # Exit 0 pass, 77 skip, else fail.
 set -u
 . "$(dirname "$0")/../support/server_lib.bash"
@@ -56,6 +56,10 @@ if [ $(($(date +%s) - t)) -ge "$LIFE" ]; then   # too slow to see the certificat
     exit 77
 fi
 check "while the certificate is valid a signed request is made (201)" '[ "$STATUS" = 201 ]'
+req metrics "" GET /metrics
+NA=$(openssl x509 -enddate -noout -in "$TMP/short/reader-auth.pem" 2>/dev/null | cut -d= -f2)
+check "/metrics: mdlgate_reader_cert_expiry_timestamp_seconds is the certificate's notAfter" \
+    'grep -qx "mdlgate_reader_cert_expiry_timestamp_seconds $(date -u -d "$NA" +%s)" $TMP/metrics.body'
 expired() { create probe '["openid4vp-v1-signed"]' ""; [ "$STATUS" = 503 ]; }
 wait_for $((LIFE + 20)) expired
 create after '["openid4vp-v1-signed"]'
