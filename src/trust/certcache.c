@@ -89,7 +89,7 @@ void mdlg__ds_info_clear(struct mdlg_ds_info *d)
 
 /*
  * Subject fields, validity, the DS's own profile findings and its public key
- * (wrapped once, so its verify-context template outlives one verification).
+ * (wrapped once, so its EC_KEY form for ECDSA outlives one verification).
  */
 static void describe(X509 *x, struct mdlg_ds_info *d)
 {
