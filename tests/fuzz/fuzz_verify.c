@@ -5,14 +5,18 @@
  * and the tests use) with a fixed trust anchor, transcript, reader key and
  * instant, then renders the verdict JSON, so parsing, COSE, digests, device
  * authentication and the JSON edge all see hostile input. Any crash, leak,
- * sanitizer report or timeout is a bug.
+ * sanitizer report or timeout is a bug, and so is a verdict whose direct
+ * text (mdlg_verdict_text, what the server sends) differs from the compact
+ * dump of its jansson tree.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
+#include "mdlg/json_dump.h"
 #include "mdlg/mdoc.h"
 #include "mdlg/testpki.h"
 #include "mdlg/verdict.h"
@@ -52,8 +56,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .reader_key = reader_key,
         .trust = trust,
     };
-    if (mdlg_verify(data, size, &o, &r) == MDLG_E_OK)
-        json_decref(mdlg_verdict_json(&r));
+    if (mdlg_verify(data, size, &o, &r) == MDLG_E_OK) {
+        json_t *tree = mdlg_verdict_json(&r);
+        size_t want_len = 0, got_len = 0;
+        char *want = tree ? mdlg_json_dump_compact(tree, &want_len) : NULL;
+        char *got = mdlg_verdict_text(&r, &got_len);
+        if ((want == NULL) != (got == NULL) ||
+            (want && (want_len != got_len || memcmp(want, got, want_len) != 0)))
+            abort();   /* the two writers of the verdict disagree */
+        free(want);
+        free(got);
+        json_decref(tree);
+    }
     mdlg_result_free(&r);
     return 0;
 }
