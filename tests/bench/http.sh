@@ -174,15 +174,22 @@ cg_run() { # N OUT: total instructions and mdlg_verify's (inclusive) of a run of
     callgrind_annotate --inclusive=yes --threshold=100 "$out" 2>/dev/null | awk '
         / PROGRAM TOTALS/ { gsub(",", "", $1); t = $1 }
         /:mdlg_verify \[/ { gsub(",", "", $1); v = $1 }
-        END { print t + 0, v + 0 }'
+        END { print t + 0, v + 0 }' >"$out.sum"
+    read -r CG_T CG_V <"$out.sum"
+    [ "${CG_T:-0}" -gt 0 ] && [ "${CG_V:-0}" -gt 0 ] || die "no instruction counts in $out"
 }
-if [ "$CG_N" -gt 0 ] && command -v valgrind >/dev/null && command -v callgrind_annotate >/dev/null; then
-    echo "== instructions per request: mdlgate serve under callgrind ($CG_BASE and $((CG_BASE + CG_N)) requests)"
-    read -r T1 V1 < <(cg_run "$CG_BASE" "$TMP/cg1.out")
-    read -r T2 V2 < <(cg_run $((CG_BASE + CG_N)) "$TMP/cg2.out")
-    echo "{\"n\": $CG_N, \"total\": $((T2 - T1)), \"verify\": $((V2 - V1))}" >"$TMP/cg.json"
+if [ "$CG_N" -le 0 ]; then
+    echo "== instructions per request: skipped (BENCH_CALLGRIND_REQUESTS=0)"
+elif ! command -v valgrind >/dev/null || ! command -v callgrind_annotate >/dev/null; then
+    echo "== instructions per request: skipped (valgrind not installed)"
+elif grep -qa __asan_init "$M"; then
+    echo "== instructions per request: skipped (a sanitizer build; valgrind cannot run it)"
 else
-    echo "== instructions per request: skipped (valgrind not installed, or BENCH_CALLGRIND_REQUESTS=0)"
+    echo "== instructions per request: mdlgate serve under callgrind ($CG_BASE and $((CG_BASE + CG_N)) requests)"
+    cg_run "$CG_BASE" "$TMP/cg1.out"
+    T1=$CG_T V1=$CG_V
+    cg_run $((CG_BASE + CG_N)) "$TMP/cg2.out"
+    echo "{\"n\": $CG_N, \"total\": $((CG_T - T1)), \"verify\": $((CG_V - V1))}" >"$TMP/cg.json"
 fi
 
 # --- 5. report ---
