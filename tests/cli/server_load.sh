@@ -40,9 +40,16 @@ round() {
     rm -rf "$d"
 }
 
+# The workers release a closed connection (and its mapped memory pool) a moment after the
+# client is gone: read VmRSS once only the /metrics connection itself is open.
+settle() {
+    wait_for 10 '[ "$(curl -s --max-time 5 "$URL/metrics" | sed -n "s/^mdlgate_http_active_connections //p")" = 1 ]'
+}
 round 1
+settle
 rss1=$(rss "$PID")
 for r in $(seq 2 $ROUNDS); do round "$r"; done
+settle
 rss2=$(rss "$PID")
 echo "VmRSS after round 1: $rss1 kB, after round $ROUNDS: $rss2 kB"
 if grep -qa __asan_init "$M"; then
