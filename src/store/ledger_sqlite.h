@@ -63,8 +63,10 @@ struct lq_ckpt {
     sqlite3 *db;                 /* its own connection (synchronous=FULL) */
     pthread_t th;
     pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_cond_t cv;           /* wakes the thread */
+    pthread_cond_t done_cv;      /* its checkpoint ended */
     bool want, stop, running;
+    bool active;                 /* its checkpoint is running */
     unsigned step;               /* WAL pages / LQ_CKPT_PAGES at the last commit */
 };
 

@@ -15,7 +15,9 @@
  * automatic one did. A PASSIVE checkpoint cannot start the WAL over while
  * writers keep appending, so a commit that finds LQ_CKPT_HARD_PAGES in the WAL
  * checkpoints itself, as SQLite's would (copying only what the thread has not
- * copied yet), and the next transaction starts the WAL over: it stays bounded
+ * copied yet; if the thread's checkpoint is running, it waits for that one
+ * first, with no commit meanwhile), and the next transaction starts the WAL
+ * over: it stays bounded
  * and a commit pays for a checkpoint 4 times less often. Durability of commits
  * is unchanged: they are in the WAL.
  */
@@ -37,10 +39,13 @@ static void *ckpt_main(void *arg)
         if (k->stop)
             break;
         k->want = false;
+        k->active = true;
         pthread_mutex_unlock(&k->mu);
         /* BUSY (another checkpoint runs) or an I/O error: the next commit asks again */
         (void)sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&k->mu);
+        k->active = false;
+        pthread_cond_broadcast(&k->done_cv);
     }
     pthread_mutex_unlock(&k->mu);
     return NULL;
@@ -51,7 +56,14 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
     struct lq_ckpt *k = arg;
     if (pages >= LQ_CKPT_HARD_PAGES) {
-        (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        if ((rc & 0xff) == SQLITE_BUSY) {   /* the thread's checkpoint: wait, then the rest */
+            pthread_mutex_lock(&k->mu);
+            while (k->active)
+                pthread_cond_wait(&k->done_cv, &k->mu);
+            pthread_mutex_unlock(&k->mu);
+            (void)sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        }
         return SQLITE_OK;
     }
     unsigned step = (unsigned)pages / LQ_CKPT_PAGES;   /* 0 after the WAL started over */
@@ -71,6 +83,7 @@ mdlg_err mdlg__lq_ckpt_start(struct lq_ckpt *k, const char *path, unsigned busy_
         return err;
     pthread_mutex_init(&k->mu, NULL);
     pthread_cond_init(&k->cv, NULL);
+    pthread_cond_init(&k->done_cv, NULL);
     if (pthread_create(&k->th, NULL, ckpt_main, k) != 0) {
         mdlg__lq_ckpt_stop(k);
         return MDLG_E_NO_MEMORY;
@@ -96,6 +109,7 @@ void mdlg__lq_ckpt_stop(struct lq_ckpt *k)
         pthread_join(k->th, NULL);
         k->running = false;
     }
+    pthread_cond_destroy(&k->done_cv);
     pthread_cond_destroy(&k->cv);
     pthread_mutex_destroy(&k->mu);
     sqlite3_close(k->db);
