@@ -7,7 +7,9 @@
  * however many threads call. Here concurrent callers of one handle queue; the
  * first becomes the leader and records every queued batch, its own included,
  * in ONE backend transaction, in arrival order, then wakes them. Callers that
- * arrive meanwhile form the next group. Nothing changes for a caller:
+ * arrive meanwhile form the next group, whose first caller alone is woken to
+ * lead it (each caller waits on a condition of its own: no herd of wake-ups
+ * that mostly go back to sleep). Nothing changes for a caller:
  *   - its call returns after the transaction holding its entries committed
  *     (acknowledged = durable);
  *   - its entries see every earlier screening, including the other callers'
@@ -30,6 +32,7 @@ struct gc_req {
     void *arg;
     mdlg_err err;
     bool done;
+    pthread_cond_t cv;          /* this caller waits here (woken alone, not with everyone) */
     struct gc_req *next;
 };
 
@@ -44,12 +47,10 @@ void mdlg__ledger_group_init(struct mdlg__ledger_group *g)
 {
     memset(g, 0, sizeof *g);
     pthread_mutex_init(&g->mu, NULL);
-    pthread_cond_init(&g->cv, NULL);
 }
 
 void mdlg__ledger_group_destroy(struct mdlg__ledger_group *g)
 {
-    pthread_cond_destroy(&g->cv);
     pthread_mutex_destroy(&g->mu);
 }
 
@@ -111,14 +112,15 @@ mdlg_err mdlg__ledger_group_record(struct mdlg__ledger_group *g,
                                    mdlg_ledger_decide_fn decide, void *arg)
 {
     struct gc_req me = { .e = e, .n = n, .decide = decide, .arg = arg };
+    pthread_cond_init(&me.cv, NULL);
     pthread_mutex_lock(&g->mu);
     if (g->tail != NULL)
         g->tail->next = &me;
     else
         g->head = &me;
     g->tail = &me;
-    while (!me.done && g->busy)
-        pthread_cond_wait(&g->cv, &g->mu);
+    while (!me.done && (g->busy || g->head != &me))   /* (done, or first in line) */
+        pthread_cond_wait(&me.cv, &g->mu);
     if (!me.done) {                       /* the leader of the queue as it stands */
         struct gc_req *list = g->head;
         g->head = g->tail = NULL;
@@ -127,10 +129,12 @@ mdlg_err mdlg__ledger_group_record(struct mdlg__ledger_group *g,
         record_list(ops, impl, list);
         pthread_mutex_lock(&g->mu);
         for (struct gc_req *r = list, *next; r != NULL; r = next)
-            next = r->next, r->done = true;
+            next = r->next, r->done = true, pthread_cond_signal(&r->cv);
         g->busy = false;
-        pthread_cond_broadcast(&g->cv);
+        if (g->head != NULL)              /* the next leader: the first of those queued since */
+            pthread_cond_signal(&g->head->cv);
     }
     pthread_mutex_unlock(&g->mu);
+    pthread_cond_destroy(&me.cv);
     return me.err;
 }

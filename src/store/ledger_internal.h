@@ -37,7 +37,6 @@ enum mdlg_ledger_claim mdlg__ledger_claim_compare(const struct mdlg_ledger_entry
 /* Group commit of one handle (ledger_group.c): concurrent record calls share a transaction. */
 struct mdlg__ledger_group {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
     bool busy;                         /* a leader is recording */
     struct gc_req *head, *tail;        /* waiting batches, in arrival order */
 };
