@@ -68,6 +68,7 @@ int mdlg__ecv_verify(const struct mdlg__ecv *v, const uint8_t *dgst, size_t dlen
 int mdlg__ecv_verify_der(const struct mdlg__ecv *v, const uint8_t *dgst, size_t dlen,
                          const uint8_t *der, size_t derlen);
 
+/* Releases v (kept as a blank shell for the next import on this thread when there is room). */
 void mdlg__ecv_free(struct mdlg__ecv *v);
 
 /* One supported curve. */

@@ -508,6 +508,40 @@ static void test_verify_shared_key_threads(void **state)
     mdlg_pkey_free(k);
 }
 
+/*
+ * Keys made from coordinates one after another, each freed before the next
+ * (a freed key's EC_KEY is kept as a blank shell for the next import on the
+ * thread): each verifies its own signature and rejects its predecessor's,
+ * also right after an import that failed on a point off the curve.
+ */
+static void test_keys_in_turn(void **state)
+{
+    (void)state;
+    static const uint8_t msg[] = "one after another";
+    for (size_t c = 0; c < 3; c++) {
+        enum mdlg_curve crv = all_sig_curves[c];
+        size_t n = mdlg_curve_size(crv);
+        uint8_t prev[132] = { 0 }, sig[132], x[66], y[66];
+        size_t siglen = 0, prevlen = 0;
+        for (int i = 0; i < 4; i++) {
+            mdlg_pkey *k = generate(crv), *pub = public_half(k), *bad = NULL;
+            int alg = mdlg_pkey_default_alg(k);
+            sign(k, msg, sizeof msg, sig, &siglen);
+            assert_err(mdlg_pkey_get_xy(k, x, y), MDLG_E_OK);
+            y[n - 1] ^= 1;
+            assert_err(mdlg_pkey_from_ec_xy(crv, x, n, y, n, &bad), MDLG_E_COSE_KEY_NOT_ON_CURVE);
+            assert_err(mdlg_sig_verify(pub, alg, msg, sizeof msg, sig, siglen), MDLG_E_OK);
+            if (prevlen > 0)
+                assert_err(mdlg_sig_verify(pub, alg, msg, sizeof msg, prev, prevlen),
+                           MDLG_E_COSE_SIGNATURE_INVALID);
+            memcpy(prev, sig, siglen);
+            prevlen = siglen;
+            mdlg_pkey_free(pub);
+            mdlg_pkey_free(k);
+        }
+    }
+}
+
 /* out = n - v over `size` big-endian bytes (v < n). */
 static void sub_from(const uint8_t *n, const uint8_t *v, uint8_t *out, size_t size)
 {
@@ -1190,6 +1224,7 @@ int main(void)
         cmocka_unit_test(test_wycheproof_ecdh),
         cmocka_unit_test(test_sign_verify_roundtrip),
         cmocka_unit_test(test_verify_shared_key_threads),
+        cmocka_unit_test(test_keys_in_turn),
         cmocka_unit_test(test_ecdsa_high_s_and_range),
         cmocka_unit_test(test_signature_shape_and_alg),
         cmocka_unit_test(test_ed25519_rfc8032),
