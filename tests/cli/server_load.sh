@@ -18,17 +18,26 @@ SERVER_ENV=(MDLGATE_API_KEYS="$KEY")
 start_server main --config "$TMP/config.json" --anchor "$TMP/pki/iaca.pem" || finish
 AUTH=(-H "Authorization: Bearer $KEY" -H "Content-Type: application/cbor")
 
+# diagnose DIR: what a failed round got (status codes, curl's errors, odd bodies, server log)
+diagnose() {
+    echo "  status codes (count code):" $(cat "$1"/good.codes "$1"/bad.codes | sort | uniq -c)
+    echo "  curl:" $(sort "$1"/good.curl "$1"/bad.curl | uniq -c | head -5)
+    grep -L '"valid":' "$1"/*.json 2>/dev/null | head -3 | while read -r f; do
+        echo "  $f: $(head -c 300 "$f")"; done
+    tail -5 "$TMP/main.log"
+}
+
 # round N: 150 valid + 50 tampered, all in flight together (200 connections)
 round() {
     local d=$TMP/round$1
     mkdir -p "$d"
     curl -s -Z --parallel-max 150 --parallel-immediate --max-time 60 "${AUTH[@]}" \
         --data-binary @"$TMP/good.cbor" -w '%{http_code}\n' -o "$d/good_#1.json" \
-        "$URL/v1/verify?transcript_hex=$TH&n=[1-150]" >"$d/good.codes" 2>/dev/null &
+        "$URL/v1/verify?transcript_hex=$TH&n=[1-150]" >"$d/good.codes" 2>"$d/good.curl" &
     local c1=$!
     curl -s -Z --parallel-max 50 --parallel-immediate --max-time 60 "${AUTH[@]}" \
         --data-binary @"$TMP/tampered.cbor" -w '%{http_code}\n' -o "$d/bad_#1.json" \
-        "$URL/v1/verify?transcript_hex=$TH&n=[1-50]" >"$d/bad.codes" 2>/dev/null &
+        "$URL/v1/verify?transcript_hex=$TH&n=[1-50]" >"$d/bad.codes" 2>"$d/bad.curl" &
     local c2=$!
     wait "$c1" "$c2"
     local g b c
@@ -37,6 +46,7 @@ round() {
     c=$(cat "$d/good.codes" "$d/bad.codes" | grep -c '^200$')
     check "round $1: 200 answers 200, 150 valid, 50 invalid with MSO_DIGEST_MISMATCH" \
         '[ "$c" = 200 ] && [ "$g" = 150 ] && [ "$b" = 50 ]'
+    [ "$c" = 200 ] && [ "$g" = 150 ] && [ "$b" = 50 ] || diagnose "$d"
     rm -rf "$d"
 }
 
