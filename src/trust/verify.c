@@ -43,11 +43,16 @@ static bool cache_key(const struct mdlg_bytes *x5chain, size_t n, const uint8_t 
     return mdlg__sha256(&h[0][0], n * 32, key);
 }
 
+/*
+ * The validity rule of OpenSSL's path validation (X509_cmp_time), so a cached
+ * answer never differs from a fresh one: valid from notBefore on, expired
+ * from the notAfter second on.
+ */
 static mdlg_err window_check(int64_t now, int64_t nb, int64_t na)
 {
     if (now < nb)
         return MDLG_E_CERT_NOT_YET_VALID;
-    return now > na ? MDLG_E_CERT_EXPIRED : MDLG_E_OK;
+    return now >= na ? MDLG_E_CERT_EXPIRED : MDLG_E_OK;
 }
 
 /*

@@ -610,6 +610,29 @@ static void test_cache(void **state)
     cache_fix_free(&f);
 }
 
+/* At the edges of the DS window a cached answer is the fresh one (OpenSSL's rule). */
+static void test_cache_edges(void **state)
+{
+    (void)state;
+    struct cache_fix f;
+    cache_fix_make(&f);
+    struct mdlg_chain_result r;
+    assert_int_equal(verify1(f.t, f.ds.der, f.ds.der_len, T0, L, true, &r), MDLG_E_OK);
+    int64_t nb = r.ds_not_before, na = r.ds_not_after;
+    mdlg_chain_result_clear(&r);
+    const int64_t at[] = { nb - 1, nb, nb + 1, na - 1, na, na + 1 };
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        mdlg_err fresh = verify1(f.t, f.ds.der, f.ds.der_len, at[i], L, false, &r);
+        mdlg_chain_result_clear(&r);
+        mdlg_err cached = verify1(f.t, f.ds.der, f.ds.der_len, at[i], L, true, &r);
+        mdlg_chain_result_clear(&r);
+        assert_int_equal(cached, fresh);
+        assert_int_equal(fresh, at[i] < nb ? MDLG_E_CERT_NOT_YET_VALID
+                                : at[i] >= na ? MDLG_E_CERT_EXPIRED : MDLG_E_OK);
+    }
+    cache_fix_free(&f);
+}
+
 /* What is part of the cache key, and use_cache = false. */
 static void test_cache_keys(void **state)
 {
@@ -1045,6 +1068,7 @@ int main(void)
         cmocka_unit_test(test_generated_fields),
         cmocka_unit_test(test_testpki_usage),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_cache_edges),
         cmocka_unit_test(test_cache_keys),
         cmocka_unit_test(test_cache_anchor_expiry),
         cmocka_unit_test(test_cache_eviction),
