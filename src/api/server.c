@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acceptor.h"
 #include "api_internal.h"
 #include "mdlg/json_dump.h"
 #include "mdlg/mdoc.h"
@@ -35,6 +36,7 @@
 
 struct mdlg_api_server {
     struct MHD_Daemon *d;
+    struct mdlg_api_acceptor acc;  /* the listening socket and its thread (acceptor.c) */
     pthread_mutex_t lock;          /* guards snap */
     mdlg_api_snapshot *snap;
     atomic_long in_flight;
@@ -537,16 +539,14 @@ static unsigned pool_size(const struct mdlg_api_config *c)
     return n > 0 && n < 256 ? (unsigned)n : 1;
 }
 
-static struct MHD_Daemon *start_daemon(struct mdlg_api_server *s, const struct mdlg_api_config *c,
-                                       const struct sockaddr_storage *ss)
+/* The workers; connections come from the acceptor (acceptor.c), not a socket of their own. */
+static struct MHD_Daemon *start_daemon(struct mdlg_api_server *s, const struct mdlg_api_config *c)
 {
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-    if (ss->ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                     MHD_USE_NO_LISTEN_SOCKET;
     return MHD_start_daemon(
         flags, 0, NULL, NULL, on_access, s,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,     /* must come first */
-        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)ss,
         MHD_OPTION_THREAD_POOL_SIZE, pool_size(c),
         MHD_OPTION_CONNECTION_LIMIT, c->conn_limit,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->per_ip_limit,
@@ -580,6 +580,7 @@ mdlg_err mdlg_api_server_start_with(mdlg_api_snapshot *snap, const struct mdlg_a
         return MDLG_E_NO_MEMORY;
     }
     pthread_mutex_init(&s->lock, NULL);
+    s->acc = (struct mdlg_api_acceptor)MDLG_API_ACCEPTOR_INIT;
     s->snap = snap;
     if (svc != NULL)
         s->svc = *svc;
@@ -590,13 +591,17 @@ mdlg_err mdlg_api_server_start_with(mdlg_api_snapshot *snap, const struct mdlg_a
     }
     mdlg_api_log_start();
     s->log_started = true;
-    if ((s->d = start_daemon(s, c, &ss)) == NULL) {
+    if (mdlg_api_acceptor_listen(&s->acc, &ss, sl, &s->port) != MDLG_E_OK) {
         snprintf(errbuf, errlen, "cannot listen on %s: %s", c->listen, strerror(errno));
         mdlg_api_server_stop(s);
         return MDLG_E_IO;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
+    if ((s->d = start_daemon(s, c)) == NULL ||
+        mdlg_api_acceptor_start(&s->acc, s->d) != MDLG_E_OK) {
+        snprintf(errbuf, errlen, "cannot start the server threads: %s", strerror(errno));
+        mdlg_api_server_stop(s);
+        return MDLG_E_IO;
+    }
     *out = s;
     return MDLG_E_OK;
 }
@@ -624,9 +629,7 @@ void mdlg_api_server_reload_failed(mdlg_api_server *s)
 
 bool mdlg_api_server_drain(mdlg_api_server *s, unsigned timeout_s)
 {
-    MHD_socket fd = MHD_quiesce_daemon(s->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    mdlg_api_acceptor_stop(&s->acc);   /* new connections are refused from here */
     int64_t deadline = mdlg_api_now_ns() + (int64_t)timeout_s * 1000000000;
     while (atomic_load(&s->in_flight) > 0 && mdlg_api_now_ns() < deadline) {
         struct timespec ts = { 0, 10 * 1000 * 1000 };
@@ -639,6 +642,7 @@ void mdlg_api_server_stop(mdlg_api_server *s)
 {
     if (s == NULL)
         return;
+    mdlg_api_acceptor_stop(&s->acc);   /* before the daemon: nothing is added to it after */
     if (s->d)
         MHD_stop_daemon(s->d);
     if (s->log_started)
