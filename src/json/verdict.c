@@ -29,27 +29,34 @@ static json_t *bytes_string(struct mdlg_bytes b)
  * the caller receives anyway) cost several times more. The output is
  * ASCII, so jansson's UTF-8 check is skipped.
  */
-static json_t *base64url(struct mdlg_bytes b)
+size_t mdlg__b64url_put(char *out, struct mdlg_bytes b)
 {
     static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    char *s = malloc(b.len / 3 * 4 + 4);
     size_t i = 0, n = 0;
-    if (s == NULL)
-        return NULL;
     for (; i + 3 <= b.len; i += 3) {
         uint32_t v = (uint32_t)b.ptr[i] << 16 | (uint32_t)b.ptr[i + 1] << 8 | b.ptr[i + 2];
-        s[n++] = tab[v >> 18];
-        s[n++] = tab[(v >> 12) & 63];
-        s[n++] = tab[(v >> 6) & 63];
-        s[n++] = tab[v & 63];
+        out[n++] = tab[v >> 18];
+        out[n++] = tab[(v >> 12) & 63];
+        out[n++] = tab[(v >> 6) & 63];
+        out[n++] = tab[v & 63];
     }
     if (i < b.len) {
         uint32_t v = (uint32_t)b.ptr[i] << 16 | (i + 1 < b.len ? (uint32_t)b.ptr[i + 1] << 8 : 0);
-        s[n++] = tab[v >> 18];
-        s[n++] = tab[(v >> 12) & 63];
+        out[n++] = tab[v >> 18];
+        out[n++] = tab[(v >> 12) & 63];
         if (i + 1 < b.len)
-            s[n++] = tab[(v >> 6) & 63];
+            out[n++] = tab[(v >> 6) & 63];
     }
+    return n;
+}
+
+/* As a JSON string: ASCII, so jansson's UTF-8 check is skipped. */
+static json_t *base64url(struct mdlg_bytes b)
+{
+    char *s = malloc(b.len / 3 * 4 + 4);
+    if (s == NULL)
+        return NULL;
+    size_t n = mdlg__b64url_put(s, b);
     json_t *j = json_stringn_nocheck(s, n);
     free(s);
     return j;

@@ -28,4 +28,10 @@ struct json_t *mdlg__verdict_elements_json(const struct mdlg_doc_result *r);
  */
 const char *mdlg__verdict_coverage_text(const char *jurisdiction, size_t *len);
 
+/*
+ * base64url of b without padding into out, which holds at least
+ * b.len / 3 * 4 + 3 bytes (no NUL); returns the characters written.
+ */
+size_t mdlg__b64url_put(char *out, struct mdlg_bytes b);
+
 #endif

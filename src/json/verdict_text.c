@@ -96,26 +96,11 @@ static void hex32(struct vw *w, const uint8_t *p)
 /* "..." base64url without padding, as verdict.c's base64url. */
 static void base64url(struct vw *w, struct mdlg_bytes b)
 {
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     char *s = mdlg_json_out_reserve(&w->o, b.len / 3 * 4 + 6);
-    size_t i = 0, n = 0;
     if (s == NULL)
         return;
-    s[n++] = '"';
-    for (; i + 3 <= b.len; i += 3) {
-        uint32_t v = (uint32_t)b.ptr[i] << 16 | (uint32_t)b.ptr[i + 1] << 8 | b.ptr[i + 2];
-        s[n++] = tab[v >> 18];
-        s[n++] = tab[(v >> 12) & 63];
-        s[n++] = tab[(v >> 6) & 63];
-        s[n++] = tab[v & 63];
-    }
-    if (i < b.len) {
-        uint32_t v = (uint32_t)b.ptr[i] << 16 | (i + 1 < b.len ? (uint32_t)b.ptr[i + 1] << 8 : 0);
-        s[n++] = tab[v >> 18];
-        s[n++] = tab[(v >> 12) & 63];
-        if (i + 1 < b.len)
-            s[n++] = tab[(v >> 6) & 63];
-    }
+    s[0] = '"';
+    size_t n = 1 + mdlg__b64url_put(s + 1, b);
     s[n++] = '"';
     w->o.len += n;
 }
