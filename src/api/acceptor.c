@@ -8,14 +8,16 @@
  * and every request on them runs on one core for as long as they stay open:
  * one run in five of the HTTP benchmark served 5,000 req/s instead of 8,500
  * with the second core idle. Here one thread accepts and hands each socket
- * to MHD_add_connection, which gives it to a worker by descriptor number
- * (with room under its share of the connection limit), so a burst alternates
- * between the workers. The connection and per-IP limits still apply there;
+ * to MHD_add_connection, which gives it to worker (descriptor number modulo
+ * the pool size) when that one has room under its share of the connection
+ * limit; the acceptor picks the descriptor number so that connections go to
+ * the workers in turn. The connection and per-IP limits still apply there;
  * a refused socket is closed by libmicrohttpd.
  * see acceptor.h
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
@@ -67,6 +69,31 @@ mdlg_err mdlg_api_acceptor_listen(struct mdlg_api_acceptor *a, const struct sock
     return MDLG_E_OK;
 }
 
+/*
+ * fd, or a duplicate of it (fd then closed) whose number is `want` modulo n:
+ * at most n dups, each to the lowest free number above the last. fd itself
+ * when no such duplicate can be had (the connection then goes elsewhere).
+ */
+static int fd_for_worker(int fd, unsigned want, unsigned n)
+{
+    int cand = fd;
+    for (unsigned i = 0; n > 1 && (unsigned)cand % n != want && i < n; i++) {
+        int d = fcntl(fd, F_DUPFD_CLOEXEC, cand + 1);
+        if (d < 0)
+            break;
+        if (cand != fd)
+            close(cand);
+        cand = d;
+    }
+    if (cand == fd || (unsigned)cand % n != want) {
+        if (cand != fd)
+            close(cand);
+        return fd;
+    }
+    close(fd);
+    return cand;
+}
+
 /* Accepts what is waiting. Out of descriptors or memory: a short pause, not a busy loop. */
 static void accept_series(struct mdlg_api_acceptor *a)
 {
@@ -79,6 +106,8 @@ static void accept_series(struct mdlg_api_acceptor *a)
                 nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
             return;
         }
+        fd = fd_for_worker(fd, a->next, a->workers);
+        a->next = (a->next + 1) % a->workers;
         (void)MHD_add_connection(a->d, fd, (const struct sockaddr *)&peer, len);
     }
 }
@@ -101,9 +130,12 @@ static void *accept_loop(void *arg)
     return NULL;
 }
 
-mdlg_err mdlg_api_acceptor_start(struct mdlg_api_acceptor *a, struct MHD_Daemon *d)
+mdlg_err mdlg_api_acceptor_start(struct mdlg_api_acceptor *a, struct MHD_Daemon *d,
+                                 unsigned workers)
 {
     a->d = d;
+    a->workers = workers > 0 ? workers : 1;
+    a->next = 0;
     if ((a->wake = eventfd(0, EFD_CLOEXEC)) < 0)
         return MDLG_E_IO;
     if (pthread_create(&a->thread, NULL, accept_loop, a) != 0)

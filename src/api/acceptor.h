@@ -19,6 +19,8 @@ struct mdlg_api_acceptor {
     int lfd;                  /* the listening socket, -1 when closed */
     int wake;                 /* eventfd that stops the thread */
     struct MHD_Daemon *d;     /* borrowed: where connections go */
+    unsigned workers;         /* its thread pool size */
+    unsigned next;            /* the worker the next connection goes to */
     pthread_t thread;
     bool running;
 };
@@ -32,9 +34,12 @@ struct mdlg_api_acceptor {
 mdlg_err mdlg_api_acceptor_listen(struct mdlg_api_acceptor *a, const struct sockaddr_storage *ss,
                                   socklen_t len, uint16_t *port) MDLG_WARN_UNUSED;
 
-/* Starts the accepting thread for daemon d (started with MHD_USE_NO_LISTEN_SOCKET). */
-mdlg_err mdlg_api_acceptor_start(struct mdlg_api_acceptor *a, struct MHD_Daemon *d)
-    MDLG_WARN_UNUSED;
+/*
+ * Starts the accepting thread for daemon d (started with
+ * MHD_USE_NO_LISTEN_SOCKET and a pool of `workers` threads).
+ */
+mdlg_err mdlg_api_acceptor_start(struct mdlg_api_acceptor *a, struct MHD_Daemon *d,
+                                 unsigned workers) MDLG_WARN_UNUSED;
 
 /*
  * Stops accepting and closes the listening socket: new connections are

@@ -597,7 +597,7 @@ mdlg_err mdlg_api_server_start_with(mdlg_api_snapshot *snap, const struct mdlg_a
         return MDLG_E_IO;
     }
     if ((s->d = start_daemon(s, c)) == NULL ||
-        mdlg_api_acceptor_start(&s->acc, s->d) != MDLG_E_OK) {
+        mdlg_api_acceptor_start(&s->acc, s->d, pool_size(c)) != MDLG_E_OK) {
         snprintf(errbuf, errlen, "cannot start the server threads: %s", strerror(errno));
         mdlg_api_server_stop(s);
         return MDLG_E_IO;
