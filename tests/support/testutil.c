@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mdlg/screen.h"
+
 static int hex_nibble(char c)
 {
     if (c >= '0' && c <= '9')
@@ -217,4 +219,30 @@ int mdlg_test_run_pg_group(const char *name, const struct CMUnitTest *tests, siz
         return _cmocka_run_group_tests(name, missing, 1, NULL, NULL);
     *url = u;
     return _cmocka_run_group_tests(name, tests, n, NULL, NULL);
+}
+
+void mdlg_test_claim_set(struct mdlg_claim *c, const char *const *kv)
+{
+    memset(c, 0, sizeof *c);
+    for (; *kv != NULL; kv++) {
+        const char *eq = strchr(*kv, '=');
+        assert_non_null(eq);
+        int fld = mdlg_claim_field_from_name(*kv, (size_t)(eq - *kv));
+        assert_true(fld >= 0);
+        c->f[fld] = eq + 1;
+        c->len[fld] = strlen(eq + 1);
+    }
+}
+
+bool mdlg_test_rm_tree(const char *dir)
+{
+    size_t n = strlen(dir) + 16;
+    char *cmd = malloc(n);
+    bool ok = cmd != NULL && strchr(dir, '\'') == NULL;
+    if (ok) {
+        snprintf(cmd, n, "rm -rf '%s'", dir);
+        ok = system(cmd) == 0;
+    }
+    free(cmd);
+    return ok;
 }

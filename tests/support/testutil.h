@@ -60,6 +60,17 @@ char *mdlg_test_shared_path(const char *rel);
  */
 void mdlg_test_postgres_unavailable(void **state);
 
+struct mdlg_claim;
+/*
+ * Fills *c from "field=value" strings (NULL-terminated; field names as in
+ * mdlg_claim_field_from_name). The values are borrowed; an unknown field
+ * fails the test.
+ */
+void mdlg_test_claim_set(struct mdlg_claim *c, const char *const *kv);
+
+/* Removes dir and everything below it (rm -rf). True on success. */
+bool mdlg_test_rm_tree(const char *dir);
+
 struct CMUnitTest;
 /*
  * Runs the cmocka group `name` against PostgreSQL when MDLG_TEST_PG_URL is

@@ -82,8 +82,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     char cmd[128];
     mdlg_ledger_close(f->l);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (!mdlg_test_rm_tree(f->dir))
         return -1;
     if (f->pg != NULL) {
         snprintf(cmd, sizeof cmd, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
@@ -207,18 +206,6 @@ static void test_ledger_batch_repeat(void **state)
 
 /* ---- screener level ---- */
 
-static void claim_set(struct mdlg_claim *c, const char *const *kv)
-{
-    memset(c, 0, sizeof *c);
-    for (; *kv != NULL; kv++) {
-        const char *eq = strchr(*kv, '=');
-        int fld = mdlg_claim_field_from_name(*kv, (size_t)(eq - *kv));
-        assert_true(fld >= 0);
-        c->f[fld] = eq + 1;
-        c->len[fld] = strlen(eq + 1);
-    }
-}
-
 static mdlg_screener *screener(struct fx *f, const uint8_t *ids, size_t n)
 {
     struct mdlg_screen_config cfg;
@@ -238,7 +225,7 @@ static struct mdlg_screen_item screen1(mdlg_screener *s, int64_t now, const char
 {
     struct mdlg_claim c;
     struct mdlg_screen_item it = { .claim = &c };
-    claim_set(&c, kv);
+    mdlg_test_claim_set(&c, kv);
     assert_int_equal(mdlg_screen_batch(s, &it, 1, now), MDLG_E_OK);
     mdlg_screen_items_free(&it, 1);
     it.claim = NULL;
@@ -282,7 +269,7 @@ static void test_screener_retry_and_conflict(void **state)
                             "family_name=Ray", "birth_date=1981-02-02", NULL };
     struct mdlg_claim cl;
     struct mdlg_screen_item it = { .claim = &cl };
-    claim_set(&cl, other);
+    mdlg_test_claim_set(&cl, other);
     assert_int_equal(mdlg_screen_batch(s, &it, 1, T0 + 240), MDLG_E_OK);
     assert_non_null(strstr(it.json, "\"signal\":\"ssn_multiple_identities\",\"key\":\"ssn\","
                                     "\"count\":2,"));

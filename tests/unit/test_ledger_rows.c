@@ -29,6 +29,7 @@
 #include <sqlite3.h>
 
 #include "mdlg/ledger.h"
+#include "testutil.h"
 
 #define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
 #define DAY 86400
@@ -53,12 +54,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
     mdlg_ledger_close(f->a);
     mdlg_ledger_close(f->b);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    bool ok = mdlg_test_rm_tree(f->dir);
     free(f);
-    return system(cmd) == 0 ? 0 : -1;
+    return ok ? 0 : -1;
 }
 
 /* What decide saw for key 0 of the last entry; fail_at: the call that fails (-2: all). */

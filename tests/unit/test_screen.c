@@ -120,8 +120,7 @@ static int teardown(void **state)
     char cmd[128];
     mdlg_screener_free(f->s);
     mdlg_ledger_close(f->l);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
+    if (!mdlg_test_rm_tree(f->dir))
         return -1;
     if (f->pg != NULL) {
         snprintf(cmd, sizeof cmd, "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
@@ -132,24 +131,11 @@ static int teardown(void **state)
     return 0;
 }
 
-/* A claim from "name=value" pairs (NULL-terminated list). */
-static void claim_set(struct mdlg_claim *c, const char *const *kv)
-{
-    memset(c, 0, sizeof *c);
-    for (; *kv != NULL; kv++) {
-        const char *eq = strchr(*kv, '=');
-        int fld = mdlg_claim_field_from_name(*kv, (size_t)(eq - *kv));
-        assert_true(fld >= 0);
-        c->f[fld] = eq + 1;
-        c->len[fld] = strlen(eq + 1);
-    }
-}
-
 /* Screens one claim; returns its result JSON (caller frees). */
 static char *screen1(struct fx *f, int64_t now, struct mdlg_screen_item *it, const char *const *kv)
 {
     struct mdlg_claim c;
-    claim_set(&c, kv);
+    mdlg_test_claim_set(&c, kv);
     memset(it, 0, sizeof *it);
     it->claim = &c;
     assert_int_equal(mdlg_screen_batch(f->s, it, 1, now), MDLG_E_OK);
@@ -340,9 +326,9 @@ static void test_bad_claims(void **state)
     const char *ok[] = { "claim_id=G1", NULL };
     const char *noid[] = { "ssn=123-45-6789", NULL };
     const char *future[] = { "claim_id=G3", "filed_at=2099-01-01T00:00:00Z", NULL };
-    claim_set(&c[0], noid);
-    claim_set(&c[1], ok);
-    claim_set(&c[2], future);
+    mdlg_test_claim_set(&c[0], noid);
+    mdlg_test_claim_set(&c[1], ok);
+    mdlg_test_claim_set(&c[2], future);
     memset(it, 0, sizeof it);
     for (int i = 0; i < 3; i++)
         it[i].claim = &c[i];
@@ -481,7 +467,7 @@ static void *work(void *arg)
         snprintf(id, sizeof id, "claim_id=T%d-%d", w->idx, i);
         snprintf(ssn, sizeof ssn, "ssn=678-90-%04d", w->idx * 100 + i + 1);
         const char *kv[] = { id, ssn, "device_id=shared-device", NULL };
-        claim_set(&c, kv);
+        mdlg_test_claim_set(&c, kv);
         struct mdlg_screen_item it = { .claim = &c };
         w->err = mdlg_screen_batch(s, &it, 1, T0 + 5);
         w->counts[i] = w->err == MDLG_E_OK ? signal_count(it.json, "device_fanout", "device") : -2;

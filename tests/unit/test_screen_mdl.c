@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "mdlg/screen.h"
+#include "testutil.h"
 
 #define T0 INT64_C(1767225600)   /* 2026-01-01T00:00:00Z */
 
@@ -54,24 +55,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
     mdlg_screener_free(f->s);
     mdlg_ledger_close(f->l);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    bool ok = mdlg_test_rm_tree(f->dir);
     free(f);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void claim_set(struct mdlg_claim *c, const char *const *kv)
-{
-    memset(c, 0, sizeof *c);
-    for (; *kv != NULL; kv++) {
-        const char *eq = strchr(*kv, '=');
-        int fld = mdlg_claim_field_from_name(*kv, (size_t)(eq - *kv));
-        assert_true(fld >= 0);
-        c->f[fld] = eq + 1;
-        c->len[fld] = strlen(eq + 1);
-    }
+    return ok ? 0 : -1;
 }
 
 /* A sealed record of an mDL: CA document D1234567 of Ann Lee, 1980-01-01. */
@@ -95,7 +83,7 @@ static char *screen1(struct fx *f, const char *const *kv, const uint8_t *rec, si
 {
     struct mdlg_claim c;
     struct mdlg_screen_item it = { .claim = &c };
-    claim_set(&c, kv);
+    mdlg_test_claim_set(&c, kv);
     c.mdl_request = rec;
     c.mdl_request_len = len;
     assert_int_equal(mdlg_screen_batch(f->s, &it, 1, T0), MDLG_E_OK);

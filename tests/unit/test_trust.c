@@ -810,13 +810,6 @@ static void sub(char *out, size_t cap, const char *dir, const char *name)
     assert_int_equal(mkdir(out, 0700), 0);
 }
 
-static void rm_tree(const char *dir)
-{
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
 /* root/US-CA/ca.pem, root/_test/t.crt (DER), root/.hidden/h.pem, root/nl.pem. */
 static void make_layout(const char *root, const struct mdlg_testpki_cert *ca,
                         const struct mdlg_testpki_cert *tst, const struct mdlg_testpki_cert *hid,
@@ -863,7 +856,7 @@ static void test_load_dir(void **state)
     write_file(root, "bad.pem", "not a cert", 10);
     assert_int_equal(mdlg_trust_load_dir(t, root), MDLG_E_CERT_MALFORMED);
     mdlg_trust_free(t);
-    rm_tree(root);
+    assert_true(mdlg_test_rm_tree(root));
     mdlg_testpki_cert_free(&ds);
     mdlg_testpki_cert_free(&hid);
     mdlg_testpki_cert_free(&nl);

@@ -184,13 +184,6 @@ static char *mktemp_dir(void)
     return d;
 }
 
-static void rm_rf(const char *d)
-{
-    char cmd[4200];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d);
-    assert_int_equal(system(cmd), 0);
-}
-
 /* Loads dir; returns the anchor count; *az counts US-AZ anchors. */
 static size_t load_count(const char *dir, size_t *az, bool *has_az3)
 {
@@ -275,7 +268,7 @@ static void test_sync_mirror(void **state)
     assert_false(az3);
     assert_int_equal(az, 9);
 
-    rm_rf(tmp);
+    assert_true(mdlg_test_rm_tree(tmp));
     free(tmp);
     free(mirror);
 }
@@ -368,7 +361,7 @@ static void test_vical_install(void **state)
     assert_int_equal(mdlg_vical_install(&out, dir), MDLG_E_VICAL_ROLLBACK);
     assert_int_equal(load_count(dir, &az, &az3), 14);
     mdlg_vical_free(&out);
-    rm_rf(tmp);
+    assert_true(mdlg_test_rm_tree(tmp));
     free(tmp);
     free(v);
     free(a);
@@ -486,7 +479,7 @@ static void test_cross_jurisdiction(void **state)
     mdlg_testpki_cert_free(&ds);
     mdlg_testpki_cert_free(&ny);
     mdlg_testpki_cert_free(&nyds);
-    rm_rf(tmp);
+    assert_true(mdlg_test_rm_tree(tmp));
     free(tmp);
 }
 
