@@ -67,16 +67,12 @@ mdlg_err mdlg__lp_ids(const char *list, char (*out)[MDLG_LEDGER_ID_LEN + 1], siz
 static mdlg_err lp_get(void *impl, const char *id, int64_t now, char **result,
                        char claim_id[MDLG_LEDGER_CLAIM_ID_MAX + 1])
 {
-    struct pg_conn *c;
-    mdlg_err err = mdlg__pg_acquire(impl, &c);
-    if (err != MDLG_E_OK)
-        return err;
+    mdlg_err err;
     struct pg_params p = { 0 };
     mdlg__pg_text(&p, id);
     mdlg__pg_int(&p, now);
-    PGresult *r = mdlg__pg_query(c, "SELECT claim_id, result FROM ledger_screenings"
-                                    " WHERE id = $1 AND expires_at > $2", &p, &err);
-    mdlg__pg_release(impl, c);
+    PGresult *r = mdlg__pg_query_pooled(impl, "SELECT claim_id, result FROM ledger_screenings"
+                                              " WHERE id = $1 AND expires_at > $2", &p, &err);
     if (r != NULL && PQntuples(r) != 1)
         err = MDLG_E_STORE_NOT_FOUND;
     else if (r != NULL)
@@ -133,18 +129,14 @@ static mdlg_err cluster_row(const PGresult *r, int row, struct mdlg_ledger_clust
 static mdlg_err lp_clusters(void *impl, int64_t now, uint16_t type, uint32_t min_claims,
                             struct mdlg_ledger_cluster *out, size_t cap, size_t *n)
 {
-    struct pg_conn *c;
-    mdlg_err err = mdlg__pg_acquire(impl, &c);
-    if (err != MDLG_E_OK)
-        return err;
+    mdlg_err err;
     struct pg_params p = { 0 };
     mdlg__pg_int(&p, now);
     mdlg__pg_int(&p, type);
     mdlg__pg_int(&p, min_claims);
     mdlg__pg_int(&p, (int64_t)cap);
     mdlg__pg_int(&p, MDLG_LEDGER_RELATED_MAX);
-    PGresult *r = mdlg__pg_query(c, clusters_sql, &p, &err);
-    mdlg__pg_release(impl, c);
+    PGresult *r = mdlg__pg_query_pooled(impl, clusters_sql, &p, &err);
     for (int i = 0; r != NULL && err == MDLG_E_OK && i < PQntuples(r) && *n < cap; i++)
         if ((err = cluster_row(r, i, &out[*n])) == MDLG_E_OK)
             (*n)++;

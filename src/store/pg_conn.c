@@ -263,6 +263,17 @@ mdlg_err mdlg__pg_acquire(struct pg_pool *p, struct pg_conn **out)
 
 void mdlg__pg_release(struct pg_pool *p, struct pg_conn *c) { mdlg__pool_release(&p->pool, c); }
 
+PGresult *mdlg__pg_query_pooled(struct pg_pool *pool, const char *sql, const struct pg_params *p,
+                                mdlg_err *err)
+{
+    struct pg_conn *c;
+    if ((*err = mdlg__pg_acquire(pool, &c)) != MDLG_E_OK)
+        return NULL;
+    PGresult *r = mdlg__pg_query(c, sql, p, err);
+    mdlg__pg_release(pool, c);
+    return r;
+}
+
 void mdlg__pg_acquire_all(struct pg_pool *p) { mdlg__pool_acquire_all(&p->pool); }
 
 void mdlg__pg_release_all(struct pg_pool *p) { mdlg__pool_release_all(&p->pool); }

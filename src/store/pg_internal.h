@@ -94,6 +94,13 @@ PGresult *mdlg__pg_query(struct pg_conn *c, const char *sql, const struct pg_par
  */
 PGresult *mdlg__pg_query_prepared(struct pg_conn *c, unsigned slot, const char *sql,
                                   const struct pg_params *p, mdlg_err *err);
+/*
+ * mdlg__pg_query on a connection borrowed from `pool` for that one
+ * statement (given back before returning): NULL with *err set also when no
+ * connection could be had.
+ */
+PGresult *mdlg__pg_query_pooled(struct pg_pool *pool, const char *sql, const struct pg_params *p,
+                                mdlg_err *err);
 /* The same, for statements whose result is not needed. */
 mdlg_err mdlg__pg_exec(struct pg_conn *c, const char *sql, const struct pg_params *p);
 /* Rows affected by an INSERT/UPDATE/DELETE result. */

@@ -372,37 +372,30 @@ static void pg_close(void *impl) { mdlg__pg_pool_close(impl); }
 
 static mdlg_err pg_screening_put(void *impl, const char *id, struct mdlg_bytes rec)
 {
-    struct pg_conn *c;
-    mdlg_err err = mdlg__pg_acquire(impl, &c);
-    if (err != MDLG_E_OK)
-        return err;
+    mdlg_err err;
     struct pg_params p = { 0 };
     mdlg__pg_text(&p, id);
     mdlg__pg_bytes(&p, rec);
-    PGresult *r = mdlg__pg_query(c, "UPDATE verdicts SET screening = $2 WHERE request_id = $1",
-                                 &p, &err);
+    PGresult *r = mdlg__pg_query_pooled(
+        impl, "UPDATE verdicts SET screening = $2 WHERE request_id = $1", &p, &err);
     if (r != NULL && mdlg__pg_affected(r) != 1)
         err = MDLG_E_STORE_NOT_FOUND;
     PQclear(r);
-    mdlg__pg_release(impl, c);
     return err;
 }
 
 static mdlg_err pg_screening_get(void *impl, const char *id, enum mdlg_request_state *state,
                                  int64_t *expires_at, uint8_t *out, size_t cap, size_t *len)
 {
-    struct pg_conn *c;
-    mdlg_err err = mdlg__pg_acquire(impl, &c);
-    if (err != MDLG_E_OK)
-        return err;
+    mdlg_err err;
     struct pg_params p = { 0 };
     int64_t st = 0;
     char hex[2 * MDLG_STORE_SCREENING_MAX + 1] = "";
     mdlg__pg_text(&p, id);
-    PGresult *r = mdlg__pg_query(c, "SELECT r.state, r.expires_at, encode(v.screening, 'hex')"
-                                    " FROM requests r LEFT JOIN verdicts v ON v.request_id = r.id"
-                                    " WHERE r.id = $1", &p, &err);
-    mdlg__pg_release(impl, c);
+    PGresult *r = mdlg__pg_query_pooled(
+        impl, "SELECT r.state, r.expires_at, encode(v.screening, 'hex')"
+              " FROM requests r LEFT JOIN verdicts v ON v.request_id = r.id WHERE r.id = $1",
+        &p, &err);
     if (r != NULL && PQntuples(r) != 1)
         err = MDLG_E_STORE_NOT_FOUND;
     else if (r != NULL && ((err = mdlg__pg_col_int(r, 0, 0, &st)) != MDLG_E_OK ||
