@@ -19,19 +19,7 @@ PKI=pkiB issue b || finish
 mkdir -p "$TMP/mirror" "$TMP/lists/US-CA"
 cp "$TMP/pkiA/iaca.pem" "$TMP/mirror/A.pem"
 cp "$TMP/pkiB/iaca.pem" "$TMP/mirror/B.pem"
-root() { # root ID PKI: a manifest record pinning PKI's IACA
-    cat <<R
-
-root: $1
-sha256: $(openssl x509 -in "$TMP/$2/iaca.pem" -outform DER | sha256sum | cut -c1-64)
-subject: C = US, ST = US-CA, CN = mdlgate test IACA
-not_before: 2000-01-01T00:00:00Z
-not_after: 2099-01-01T00:00:00Z
-status: production
-vical: no
-source: https://iaca.test/
-R
-}
+root() { manifest_root "$1" "$TMP/$2/iaca.pem"; }   # root ID PKI: pins PKI's IACA
 { echo "jurisdiction: US-CA"; root A pkiA; } >"$TMP/lists/US-CA/manifest"
 TRUST=$TMP/var/trust
 sync() { "$M" trust sync --from-dir "$TMP/mirror" --lists "$TMP/lists" --trust-dir "$TRUST" >"$TMP/sync.out" 2>&1; }

@@ -20,18 +20,7 @@ TH=83f6f682714f70656e494434565048616e646f7665725820$(printf '%064d' 0)
 "$M" issue -q --pki "$tmp/other" --transcript-hex "$TH" --out "$tmp/other.cbor" || exit 1
 mkdir -p "$tmp/mirror" "$tmp/lists/US-CA"
 cp "$tmp/pki/iaca.pem" "$tmp/mirror/T-1.pem"
-cat >"$tmp/lists/US-CA/manifest" <<M
-jurisdiction: US-CA
-
-root: T-1
-sha256: $(openssl x509 -in "$tmp/pki/iaca.pem" -outform DER | sha256sum | cut -c1-64)
-subject: C = US, ST = US-CA, CN = mdlgate test IACA
-not_before: 2000-01-01T00:00:00Z
-not_after: 2099-01-01T00:00:00Z
-status: production
-vical: no
-source: https://iaca.test/
-M
+{ echo "jurisdiction: US-CA"; manifest_root T-1 "$tmp/pki/iaca.pem"; } >"$tmp/lists/US-CA/manifest"
 OUT=$tmp/var/trust
 sync() { "$M" trust sync --from-dir "$tmp/mirror" --trust-dir "$OUT" --lists "$tmp/lists" --json >"$tmp/$1.json"; }
 crl_of() { q "$tmp/$1.json" "[r['crl'] for r in j['roots'] if r['root'] == 'T-1'][0]"; }

@@ -37,20 +37,8 @@ N1=$(name_of "$URI").cwt N2=$(name_of "$URI2").cwt
 mkdir -p "$tmp/mirror" "$tmp/lists/US-CA"
 cp "$tmp/pki/iaca.pem" "$tmp/mirror/T-1.pem"
 manifest() { # manifest "status_list lines" "lines after the root"
-    cat >"$tmp/lists/US-CA/manifest" <<M
-jurisdiction: US-CA
-$1
-
-root: T-1
-sha256: $(openssl x509 -in "$tmp/pki/iaca.pem" -outform DER | sha256sum | cut -c1-64)
-subject: C = US, ST = US-CA, CN = mdlgate test IACA
-not_before: 2000-01-01T00:00:00Z
-not_after: 2099-01-01T00:00:00Z
-status: production
-vical: no
-source: https://iaca.test/
-$2
-M
+    { printf 'jurisdiction: US-CA\n%s\n' "$1"; manifest_root T-1 "$tmp/pki/iaca.pem"
+      printf '%s\n' "$2"; } >"$tmp/lists/US-CA/manifest"
 }
 manifest "status_list: $URI" ""
 OUT=$tmp/var/trust

@@ -4,7 +4,8 @@
 # (prints "N passed, N failed" and exits with the verdict), q FILE EXPR (a Python
 # expression over the JSON in FILE, bound to j), SHARED (the reference tree: $MDLG_SHARED,
 # else ../shared next to the repository; a test that needs it skips when it is absent) and
-# clean_env (unsets every MDLGATE_* variable, so the caller's environment does not leak in).
+# clean_env (unsets every MDLGATE_* variable, so the caller's environment does not leak in)
+# and manifest_root (a trust-lists manifest root record pinning a test IACA).
 
 here_check_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$here_check_lib/../.." && pwd)
@@ -26,6 +27,21 @@ wait_for() {
     local i
     for ((i = 0; i < $1 * 20; i++)); do eval "$2" && return 0; sleep 0.05; done
     eval "$2"
+}
+# manifest_root ID IACA_PEM: a root record of a trust-lists manifest (a blank line first)
+# pinning that test IACA by its SHA-256, for `trust sync --lists` tests.
+manifest_root() {
+    cat <<R
+
+root: $1
+sha256: $(openssl x509 -in "$2" -outform DER | sha256sum | cut -c1-64)
+subject: C = US, ST = US-CA, CN = mdlgate test IACA
+not_before: 2000-01-01T00:00:00Z
+not_after: 2099-01-01T00:00:00Z
+status: production
+vical: no
+source: https://iaca.test/
+R
 }
 finish() {
     echo "$passed passed, $failed failed"
