@@ -60,6 +60,18 @@ cleanup() {
 }
 trap cleanup EXIT
 load() { cut -d' ' -f1-3 /proc/loadavg; }
+# listen_url OUT PID TENTHS: the URL `mdlgate serve` (PID, stdout in OUT) prints once it
+# listens; "" if it exits first or takes more than TENTHS tenths of a second
+listen_url() {
+    local u=
+    for _ in $(seq "$3"); do
+        u=$(sed -n 's|^mdlgate serve: listening on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$1")
+        [ -n "$u" ] && break
+        kill -0 "$2" 2>/dev/null || break
+        sleep 0.1
+    done
+    printf '%s' "$u"
+}
 
 # --- 1. in-process figures, same run ---
 echo "== in-process: mdlgate bench (load average before: $(load))"
@@ -79,13 +91,7 @@ KEY=bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 env MDLGATE_API_KEYS="$KEY" MDLGATE_DATA_DIR="$TMP/var" \
     "$M" serve --listen 127.0.0.1:0 --config "$TMP/config.json" >"$TMP/serve.out" 2>"$TMP/serve.log" &
 SERVER=$!
-URL=
-for _ in $(seq 100); do
-    URL=$(sed -n 's|^mdlgate serve: listening on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$TMP/serve.out")
-    [ -n "$URL" ] && break
-    kill -0 "$SERVER" 2>/dev/null || break
-    sleep 0.05
-done
+URL=$(listen_url "$TMP/serve.out" "$SERVER" 50)
 [ -n "$URL" ] || die "server did not start: $(cat "$TMP/serve.log")"
 curl -s --max-time 10 -H "Authorization: Bearer $KEY" -H "Content-Type: application/cbor" \
     --data-binary @"$TMP/standard.cbor" "$URL/v1/verify?transcript_hex=$TH" >"$TMP/first.json"
@@ -156,12 +162,7 @@ cg_run() { # N OUT: total instructions and mdlg_verify's (inclusive) of a run of
         valgrind --tool=callgrind --callgrind-out-file="$out" \
         "$M" serve --listen 127.0.0.1:0 --config "$TMP/config.json" >"$TMP/cg.out" 2>"$TMP/cg.log" &
     SERVER=$!
-    for _ in $(seq 600); do
-        url=$(sed -n 's|^mdlgate serve: listening on \(http://127.0.0.1:[0-9]*\)$|\1|p' "$TMP/cg.out")
-        [ -n "$url" ] && break
-        kill -0 "$SERVER" 2>/dev/null || break
-        sleep 0.1
-    done
+    url=$(listen_url "$TMP/cg.out" "$SERVER" 600)
     [ -n "$url" ] || die "server under callgrind did not start: $(tail -3 "$TMP/cg.log")"
     for ((i = 0; i < n; i++)); do args+=("$url/v1/verify?transcript_hex=$TH"); done
     curl -s --max-time 300 -H "Authorization: Bearer $KEY" -H "Content-Type: application/cbor" \
